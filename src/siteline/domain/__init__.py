@@ -1,0 +1,1 @@
+"""Entities, value types and vocabularies of an investigation. No database, no I/O."""

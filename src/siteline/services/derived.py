@@ -1,0 +1,56 @@
+"""Derived items: what was computed from evidence, by which method, version and parameters.
+
+A working copy, a keyframe or a change map never replaces its original: it points to its
+parents by hash, so that anyone holding the originals can compute it again and compare.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from siteline.domain.entities import Custody, DerivedItem
+from siteline.errors import NotFound
+from siteline.services.evidence import custody_row
+from siteline.store.case_folder import Case
+from siteline.store.schema import blobs, derived_items
+
+
+def add_derived(case: Case, item: DerivedItem) -> dict:
+    with case.write() as transaction:
+        known = set(
+            transaction.connection.execute(select(blobs.c.id).where(blobs.c.id.in_(item.parents))).scalars()
+        )
+        missing = [parent for parent in item.parents if parent not in known]
+        if missing:
+            raise NotFound(f"parents: no stored original with sha256 {missing[0]}")
+        if item.evidence_id is not None:
+            transaction.require("evidence", item.evidence_id, field="evidence")
+        digest = transaction.put_blob(item.data, item.media_type) if item.data is not None else None
+        record = transaction.insert(
+            "derived",
+            {
+                "evidence_id": item.evidence_id,
+                "kind": item.kind,
+                "blob_sha256": digest,
+                "parents": json.dumps(item.parents),
+                "method": item.method,
+                "method_version": item.method_version,
+                "parameters": json.dumps(item.parameters, sort_keys=True, ensure_ascii=False),
+            },
+        )
+        how = Custody(method=f"derived by {item.method} {item.method_version}", tool=item.method, tool_version=item.method_version)
+        transaction.insert("custody", custody_row(case, how, "derived", record["id"], digest))
+        return record
+
+
+def get_derived(case: Case, derived_id: int) -> dict:
+    with case.read() as connection:
+        row = connection.execute(select(derived_items).where(derived_items.c.id == derived_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"derived: no derived item #{derived_id} in this case")
+    record = dict(row)
+    record["parents"] = json.loads(record["parents"])
+    record["parameters"] = json.loads(record["parameters"])
+    return record

@@ -1,0 +1,343 @@
+"""Evidence items: adding them with their original bytes and custody, finding them,
+showing one with its whole history, and the few changes an item may undergo."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sqlalchemy import and_, or_, select
+
+from siteline import __version__
+from siteline.domain.entities import Custody, EvidenceItem
+from siteline.domain.values import FuzzyTime, Location
+from siteline.domain.vocabularies import EvidenceKind, Sensitivity, VerificationStatus, parse_term
+from siteline.errors import Duplicate, InvalidInput, NotFound
+from siteline.services.cases import ensure_key_recorded
+from siteline.store.blobs import sha256_hex
+from siteline.store.case_folder import Case
+from siteline.store.schema import audit_log, blobs, custody, derived_items, evidence, evidence_links
+from siteline.store.transaction import Transaction, utc_now_stored
+
+# Lookups of existing hashes go to the database in chunks this large.
+HASH_CHUNK = 500
+
+
+def read_file(path: Path) -> tuple[bytes, str | None]:
+    """The bytes of a file a person named, and its media type; a clear error if unreadable."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInput(str(path), "no such file")
+    if not path.is_file():
+        raise InvalidInput(str(path), "not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(str(path), f"cannot be read ({error.strerror})") from None
+    return data, mimetypes.guess_type(path.name)[0]
+
+
+def add_evidence(case: Case, item: EvidenceItem, how: Custody) -> dict:
+    return add_many(case, [(item, how)])[0]
+
+
+def add_many(case: Case, items: Sequence[tuple[EvidenceItem, Custody]]) -> list[dict]:
+    """Adds items in one transaction: all of them, or, on any error, none."""
+    with case.write() as transaction:
+        digests = [sha256_hex(item.original_bytes) for item, _ in items]
+        _refuse_duplicates(transaction, items, digests)
+        _check_references(transaction, [item for item, _ in items])
+        if any(item.confidential for item, _ in items):
+            ensure_key_recorded(case, transaction)
+        blob_rows, records, custody_rows = [], [], []
+        now = utc_now_stored()
+        stored_before = _existing_blobs(transaction, digests)
+        for (item, how), digest in zip(items, digests, strict=True):
+            evidence_id = transaction.next_id("evidence")
+            if digest not in stored_before:
+                blob_rows.append(_blob_row(case, transaction, item, digest, now))
+            records.append(_evidence_row(case, item, evidence_id, digest, how, now))
+            custody_rows.append(_custody_row(case, how, evidence_id, digest, now))
+        transaction.insert_many("blob", blob_rows)
+        added = transaction.insert_many("evidence", records)
+        transaction.insert_many("custody", custody_rows)
+        return added
+
+
+def _refuse_duplicates(transaction: Transaction, items, digests: list[str]) -> None:
+    first_seen: dict[str, str] = {}
+    for (item, _), digest in zip(items, digests, strict=True):
+        where = item.original_filename or "text"
+        if digest in first_seen:
+            raise Duplicate(f"{where}: the same bytes as {first_seen[digest]} in this batch")
+        first_seen[digest] = where
+    for chunk in _chunks(list(first_seen), HASH_CHUNK):
+        query = select(evidence.c.id, evidence.c.blob_sha256).where(
+            evidence.c.blob_sha256.in_(chunk), evidence.c.deleted_at.is_(None)
+        )
+        for row in transaction.connection.execute(query):
+            raise Duplicate(
+                f"{first_seen[row.blob_sha256]}: the same bytes are already evidence #{row.id} "
+                f"(sha256 {row.blob_sha256})"
+            )
+
+
+def _existing_blobs(transaction: Transaction, digests: list[str]) -> set[str]:
+    """Blobs already stored (the bytes of a deleted item added again are not stored twice)."""
+    found: set[str] = set()
+    for chunk in _chunks(digests, HASH_CHUNK):
+        found.update(transaction.connection.execute(select(blobs.c.id).where(blobs.c.id.in_(chunk))).scalars())
+    return found
+
+
+def _check_references(transaction: Transaction, items: Iterable[EvidenceItem]) -> None:
+    checked: set[tuple[str, int]] = set()
+    for item in items:
+        for object_type, object_id in (("source", item.source_id), ("site", item.site_id)):
+            if object_id is not None and (object_type, object_id) not in checked:
+                transaction.require(object_type, object_id, field=object_type)
+                checked.add((object_type, object_id))
+
+
+def _blob_row(case: Case, transaction: Transaction, item: EvidenceItem, digest: str, now: str) -> dict:
+    data = item.original_bytes
+    on_disk = case.sealer.seal(data, blob_context(digest)) if item.confidential else data
+    stored_digest, written = case.blobs.put(on_disk)
+    if written:
+        transaction.new_blob_files.append(stored_digest)
+    media_type = item.media_type or ("text/plain; charset=utf-8" if item.data is None else None)
+    return {
+        "id": digest,
+        "size": len(data),
+        "media_type": media_type,
+        "encrypted": item.confidential,
+        "stored_sha256": stored_digest,
+        "created_at": now,
+    }
+
+
+def blob_context(digest: str) -> str:
+    return f"blob:{digest}"
+
+
+def sealed_context(evidence_id: int) -> str:
+    return f"evidence:{evidence_id}"
+
+
+def _evidence_row(case: Case, item: EvidenceItem, evidence_id: int, digest: str, how: Custody, now: str) -> dict:
+    row = {
+        "id": evidence_id,
+        "kind": item.kind.value,
+        "title": item.title,
+        "text": item.text,
+        "original_filename": item.original_filename,
+        "blob_sha256": digest,
+        "source_id": item.source_id,
+        "site_id": item.site_id,
+        "source_url": item.source_url or how.source_url,
+        "credibility": item.credibility,
+        "verification_status": item.verification_status.value,
+        "sensitivity": item.sensitivity.value,
+        "graphic": item.graphic,
+        "language": item.language,
+        "native": json.dumps(item.native, ensure_ascii=False, sort_keys=True) if item.native else None,
+        "created_at": now,
+        **_times(item, how, now),
+        **_location_columns("claimed", item.claimed_location),
+        **_location_columns("verified", item.verified_location),
+    }
+    if item.confidential:
+        secret = {"text": item.text, "original_filename": item.original_filename}
+        row["sealed"] = case.sealer.seal_text(json.dumps(secret, ensure_ascii=False), sealed_context(evidence_id))
+        row["text"] = row["original_filename"] = None
+    return row
+
+
+def _times(item: EvidenceItem, how: Custody, now: str) -> dict:
+    collected = item.collected or how.collected_at
+    columns = {"collected_at": now, "collected_precision": "second"}
+    if collected:
+        columns = {"collected_at": collected.stored, "collected_precision": collected.precision.value}
+    for name in ("published", "captured"):
+        value: FuzzyTime | None = getattr(item, name)
+        columns[f"{name}_at"] = value.stored if value else None
+        columns[f"{name}_precision"] = value.precision.value if value else None
+    return columns
+
+
+def _location_columns(prefix: str, location: Location | None) -> dict:
+    return {
+        f"{prefix}_lat": location.lat if location else None,
+        f"{prefix}_lon": location.lon if location else None,
+        f"{prefix}_precision": location.precision.value if location else None,
+    }
+
+
+def _custody_row(case: Case, how: Custody, object_id: int, digest: str, now: str, object_type: str = "evidence") -> dict:
+    return {
+        "object_type": object_type,
+        "object_id": object_id,
+        "collector": how.collector or case.actor,
+        "tool": how.tool,
+        "tool_version": how.tool_version or __version__,
+        "collected_at": how.collected_at.stored if how.collected_at else now,
+        "method": how.method,
+        "source_url": how.source_url,
+        "sha256": digest,
+        "notes": how.notes,
+        "created_at": now,
+    }
+
+
+def custody_row(case: Case, how: Custody, object_type: str, object_id: int, digest: str) -> dict:
+    return _custody_row(case, how, object_id, digest, utc_now_stored(), object_type)
+
+
+def _chunks(values: list, size: int):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# Reading.
+
+
+def list_evidence(
+    case: Case,
+    kind: str | None = None,
+    site_id: int | None = None,
+    source_id: int | None = None,
+    sensitivity: str | None = None,
+    status: str | None = None,
+    published_from: FuzzyTime | None = None,
+    published_to: FuzzyTime | None = None,
+    text: str | None = None,
+    include_deleted: bool = False,
+    limit: int | None = None,
+) -> list[dict]:
+    """Items matching every filter given, oldest first. Sealed text is never searched."""
+    conditions = []
+    if kind:
+        conditions.append(evidence.c.kind == parse_term(EvidenceKind, kind, "kind").value)
+    if site_id is not None:
+        conditions.append(evidence.c.site_id == site_id)
+    if source_id is not None:
+        conditions.append(evidence.c.source_id == source_id)
+    if sensitivity:
+        conditions.append(evidence.c.sensitivity == parse_term(Sensitivity, sensitivity, "sensitivity").value)
+    if status:
+        conditions.append(evidence.c.verification_status == parse_term(VerificationStatus, status, "status").value)
+    if published_from:
+        conditions.append(evidence.c.published_at >= published_from.stored)
+    if published_to:
+        conditions.append(evidence.c.published_at <= published_to.end.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if text:
+        pattern = f"%{text}%"
+        conditions.append(or_(evidence.c.text.ilike(pattern), evidence.c.title.ilike(pattern)))
+    if not include_deleted:
+        conditions.append(evidence.c.deleted_at.is_(None))
+    query = select(evidence).where(and_(*conditions)).order_by(evidence.c.id)
+    if limit:
+        query = query.limit(limit)
+    with case.read() as connection:
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def get_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
+    with case.read() as connection:
+        row = connection.execute(select(evidence).where(evidence.c.id == evidence_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"evidence: no item #{evidence_id} in this case")
+    item = dict(row)
+    if reveal and item["sealed"]:
+        secret = json.loads(case.sealer.open_text(item["sealed"], sealed_context(evidence_id)))
+        item.update(secret)
+    return item
+
+
+def show_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
+    """An item with its custody records, incident links, derived items and full history."""
+    item = get_evidence(case, evidence_id, reveal)
+    with case.read() as connection:
+        item["custody"] = [
+            dict(row)
+            for row in connection.execute(
+                select(custody)
+                .where(custody.c.object_type == "evidence", custody.c.object_id == evidence_id)
+                .order_by(custody.c.id)
+            ).mappings()
+        ]
+        item["links"] = [
+            dict(row)
+            for row in connection.execute(
+                select(evidence_links).where(evidence_links.c.evidence_id == evidence_id).order_by(evidence_links.c.id)
+            ).mappings()
+        ]
+        item["derived"] = [
+            dict(row)
+            for row in connection.execute(
+                select(derived_items).where(derived_items.c.evidence_id == evidence_id).order_by(derived_items.c.id)
+            ).mappings()
+        ]
+        item["history"] = [
+            {key: row[key] for key in ("seq", "at", "actor", "action", "hash")}
+            for row in connection.execute(
+                select(audit_log)
+                .where(audit_log.c.object_type == "evidence", audit_log.c.object_id == str(evidence_id))
+                .order_by(audit_log.c.seq)
+            ).mappings()
+        ]
+    return item
+
+
+def read_original(case: Case, evidence_id: int) -> bytes:
+    """The original bytes, opened with the case key when they are sealed."""
+    item = get_evidence(case, evidence_id)
+    with case.read() as connection:
+        blob = connection.execute(select(blobs).where(blobs.c.id == item["blob_sha256"])).mappings().first()
+    stored = case.blobs.read(blob["stored_sha256"])
+    if blob["encrypted"]:
+        return case.sealer.open(stored, blob_context(blob["id"]), purpose=f"evidence #{evidence_id}")
+    return stored
+
+
+# Changing.
+
+
+def update_evidence(
+    case: Case,
+    evidence_id: int,
+    verification_status: str | None = None,
+    credibility: int | None = None,
+    verified_location: Location | None = None,
+    site_id: int | None = None,
+    title: str | None = None,
+) -> dict:
+    """The assessments that change as verification goes on; the material itself never does."""
+    changes: dict = {}
+    if verification_status:
+        changes["verification_status"] = parse_term(VerificationStatus, verification_status, "status").value
+    if credibility is not None:
+        if not 1 <= credibility <= 6:
+            raise InvalidInput("credibility", f"{credibility} is outside 1..6 (Admiralty code)")
+        changes["credibility"] = credibility
+    if verified_location:
+        changes.update(_location_columns("verified", verified_location))
+    if title is not None:
+        changes["title"] = title
+    with case.write() as transaction:
+        transaction.require("evidence", evidence_id, field="evidence")
+        if site_id is not None:
+            transaction.require("site", site_id, field="site")
+            changes["site_id"] = site_id
+        return transaction.update("evidence", evidence_id, changes)
+
+
+def delete_evidence(case: Case, evidence_id: int, reason: str) -> dict:
+    if not reason or not reason.strip():
+        raise InvalidInput("reason", "say why the item is deleted; the reason is kept in the audit chain")
+    with case.write() as transaction:
+        transaction.require("evidence", evidence_id, field="evidence")
+        return transaction.soft_delete("evidence", evidence_id, reason.strip())
+

@@ -1,0 +1,1 @@
+"""Where a case is kept: database tables, migrations, the blob store and the audit chain."""

@@ -1,0 +1,80 @@
+"""Content-addressed storage of original bytes.
+
+A file is stored once, under the SHA-256 of what is on disk, and made read-only. It is
+never rewritten: storing the same bytes again finds the file already there. Files are
+written to a temporary name and renamed into place, so a crash never leaves a
+half-written original under a real hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+HASH_NAME = "sha256"
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._files = self.root / HASH_NAME
+        self._incoming = self.root / "incoming"
+        self._made_dirs: set[Path] = set()
+
+    def create(self) -> None:
+        self._files.mkdir(parents=True, exist_ok=True)
+        self._incoming.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, digest: str) -> Path:
+        return self._files / digest[:2] / digest[2:4] / digest
+
+    def has(self, digest: str) -> bool:
+        return self.path_for(digest).exists()
+
+    def put(self, data: bytes, digest: str | None = None) -> tuple[str, bool]:
+        """Stores bytes; returns their digest and whether a new file was written."""
+        digest = digest or sha256_hex(data)
+        final = self.path_for(digest)
+        if final.exists():
+            return digest, False
+        if final.parent not in self._made_dirs:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(final.parent)
+        temporary = self._incoming / f"{digest}.{os.getpid()}.part"
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o444)
+        os.replace(temporary, final)
+        return digest, True
+
+    def read(self, digest: str) -> bytes:
+        return self.path_for(digest).read_bytes()
+
+    def remove_new(self, digest: str) -> None:
+        """Takes back a file written by a transaction that did not commit."""
+        self.path_for(digest).unlink(missing_ok=True)
+
+    def digest_of_file(self, digest: str) -> str | None:
+        """The SHA-256 of what is stored under a name now, or None when it is gone."""
+        path = self.path_for(digest)
+        if not path.is_file():
+            return None
+        hasher = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                hasher.update(chunk)
+        return hasher.hexdigest()
+
+    def stored_names(self) -> Iterator[tuple[str, Path]]:
+        """Every file in the store, by the name it is stored under."""
+        if not self._files.is_dir():
+            return
+        for path in sorted(self._files.rglob("*")):
+            if path.is_file():
+                yield path.name, path

@@ -1,0 +1,247 @@
+"""The tables of a case, as SQLAlchemy Core metadata.
+
+Migrations under `migrations/versions` create exactly these tables; a test compares the
+two so that they never drift. Times are stored as UTC text in one fixed shape
+(see `domain.values.STORED_FORMAT`) beside their precision, so that every database
+orders them alike and an export carries them unchanged. JSON columns are text.
+"""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+
+def _time(name: str, nullable: bool = True) -> list[Column]:
+    return [
+        Column(f"{name}_at", String(20), nullable=nullable),
+        Column(f"{name}_precision", String(10), nullable=nullable),
+    ]
+
+
+def _location(name: str) -> list[Column]:
+    return [
+        Column(f"{name}_lat", Float),
+        Column(f"{name}_lon", Float),
+        Column(f"{name}_precision", String(10)),
+    ]
+
+
+def _lifecycle() -> list[Column]:
+    return [
+        Column("created_at", String(20), nullable=False),
+        Column("deleted_at", String(20)),
+        Column("deleted_reason", Text),
+    ]
+
+
+case_info = Table(
+    "case_info",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_uid", String(36), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("key_fingerprint", String(32)),
+    *_lifecycle(),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("aliases", Text, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("operator", Text),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("geometry_wkt", Text),
+    Column("notes", Text),
+    *_lifecycle(),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("reliability", String(1), nullable=False),
+    Column("url", Text),
+    Column("identity_sealed", Text),
+    Column("native", Text),
+    Column("notes", Text),
+    *_lifecycle(),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("media_type", String(120)),
+    Column("encrypted", Boolean, nullable=False),
+    Column("stored_sha256", String(64), nullable=False),
+    *_lifecycle(),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("title", Text),
+    Column("text", Text),
+    Column("sealed", Text),
+    Column("blob_sha256", String(64), ForeignKey("blobs.id")),
+    Column("original_filename", Text),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("site_id", Integer, ForeignKey("sites.id")),
+    Column("source_url", Text),
+    *_time("published"),
+    *_time("captured"),
+    *_time("collected", nullable=False),
+    *_location("claimed"),
+    *_location("verified"),
+    Column("credibility", Integer, nullable=False),
+    Column("verification_status", String(20), nullable=False),
+    Column("sensitivity", String(20), nullable=False),
+    Column("graphic", Boolean, nullable=False),
+    Column("language", String(20)),
+    Column("native", Text),
+    *_lifecycle(),
+)
+
+derived_items = Table(
+    "derived_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("evidence_id", Integer, ForeignKey("evidence.id")),
+    Column("kind", String(40), nullable=False),
+    Column("blob_sha256", String(64), ForeignKey("blobs.id")),
+    Column("parents", Text, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("method_version", Text, nullable=False),
+    Column("parameters", Text, nullable=False),
+    *_lifecycle(),
+)
+
+custody = Table(
+    "custody",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("object_id", Integer, nullable=False),
+    Column("collector", Text, nullable=False),
+    Column("tool", Text, nullable=False),
+    Column("tool_version", Text, nullable=False),
+    Column("collected_at", String(20), nullable=False),
+    Column("method", Text, nullable=False),
+    Column("source_url", Text),
+    Column("sha256", String(64)),
+    Column("notes", Text),
+    *_lifecycle(),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("title", Text),
+    *_time("window_start", nullable=False),
+    *_time("window_end"),
+    Column("type", String(40), nullable=False),
+    Column("weapon", Text),
+    Column("perpetrator", Text),
+    Column("killed", Integer),
+    Column("injured", Integer),
+    Column("damage_class", String(20)),
+    Column("certainty", String(20), nullable=False),
+    Column("description", Text),
+    Column("native", Text),
+    *_lifecycle(),
+)
+
+evidence_links = Table(
+    "evidence_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("evidence_id", Integer, ForeignKey("evidence.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("linked_by", Text, nullable=False),
+    *_lifecycle(),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("speaker", Text, nullable=False),
+    *_time("stated", nullable=False),
+    Column("quote", Text, nullable=False),
+    Column("evidence_id", Integer, ForeignKey("evidence.id")),
+    Column("proposition_kind", String(40), nullable=False),
+    Column("proposition", Text, nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id")),
+    *_time("period_start"),
+    *_time("period_end"),
+    Column("count", Integer),
+    Column("verdict", String(20), nullable=False),
+    Column("verdict_reasons", Text),
+    *_lifecycle(),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("object_type", String(40), nullable=False),
+    Column("object_id", String(64), nullable=False),
+    Column("before", Text),
+    Column("after", Text),
+    Column("before_sha256", String(64), nullable=False),
+    Column("after_sha256", String(64), nullable=False),
+    Column("redacted", Boolean, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Every table whose rows the audit chain accounts for, by the object type it records.
+AUDITED_TABLES: dict[str, Table] = {
+    "case": case_info,
+    "site": sites,
+    "source": sources,
+    "blob": blobs,
+    "evidence": evidence,
+    "derived": derived_items,
+    "custody": custody,
+    "incident": incidents,
+    "link": evidence_links,
+    "claim": claims,
+}
+
+# Created by migration 0002.
+Index("ix_evidence_kind", evidence.c.kind)
+Index("ix_evidence_published_at", evidence.c.published_at)
+Index("ix_evidence_site_id", evidence.c.site_id)
+Index("ix_evidence_blob_sha256", evidence.c.blob_sha256)
+Index("ix_evidence_links_incident_id", evidence_links.c.incident_id)
+Index("ix_custody_object", custody.c.object_type, custody.c.object_id)
+Index("ix_audit_log_object", audit_log.c.object_type, audit_log.c.object_id)

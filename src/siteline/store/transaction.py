@@ -1,0 +1,185 @@
+"""One change to a case: rows written, blobs stored, and the audit entries that record them.
+
+Everything a service changes goes through a `Transaction`, which is why nothing can
+change without an audit entry. It holds the case's write lock from the first read of
+the chain head to the commit. If anything fails, the database rolls back and the blob
+files this transaction wrote are taken back, so a failed change leaves the case exactly
+as it was.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Connection, Float, Integer, Table, func, insert, select, update
+
+from siteline.domain.values import STORED_FORMAT
+from siteline.errors import NotFound
+from siteline.store import audit
+from siteline.store.blobs import BlobStore, sha256_hex
+from siteline.store.schema import AUDITED_TABLES, audit_log
+from siteline.store.schema import blobs as blobs_table
+
+
+def utc_now_stored() -> str:
+    return datetime.now(UTC).strftime(STORED_FORMAT)
+
+
+def utc_now_precise() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def coerce_row(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """The whole record as the database will give it back: every column, typed alike.
+
+    The audit chain stores this record, and `audit verify` compares it with what the
+    database returns, so an integer latitude must already be the float it will become.
+    """
+    unknown = set(values) - set(table.c.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
+    row = {}
+    for column in table.c:
+        value = values.get(column.key)
+        if value is not None:
+            if isinstance(column.type, Boolean):
+                value = bool(value)
+            elif isinstance(column.type, Float):
+                value = float(value)
+            elif isinstance(column.type, Integer):
+                value = int(value)
+            else:
+                value = str(value)
+        row[column.key] = value
+    return row
+
+
+class Transaction:
+    def __init__(self, connection: Connection, blob_store: BlobStore, actor: str):
+        self.connection = connection
+        self.blob_store = blob_store
+        self.actor = actor
+        head = connection.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        ).first()
+        self.head_seq, self.head_hash = (head.seq, head.hash) if head else (0, audit.GENESIS)
+        self._entries: list[dict[str, Any]] = []
+        self._next_ids: dict[str, int] = {}
+        self.new_blob_files: list[str] = []
+        self._blobs_known: set[str] = set()
+
+    # Reading, inside the lock.
+
+    def get(self, object_type: str, object_id: Any) -> dict[str, Any] | None:
+        table = AUDITED_TABLES[object_type]
+        row = self.connection.execute(select(table).where(table.c.id == object_id)).mappings().first()
+        return dict(row) if row else None
+
+    def require(self, object_type: str, object_id: Any, field: str | None = None) -> dict[str, Any]:
+        row = self.get(object_type, object_id)
+        if row is None or row.get("deleted_at"):
+            raise NotFound(f"{field or object_type}: no {object_type} #{object_id} in this case")
+        return row
+
+    # Writing.
+
+    def next_id(self, object_type: str) -> int:
+        if object_type not in self._next_ids:
+            table = AUDITED_TABLES[object_type]
+            highest = self.connection.execute(select(func.max(table.c.id))).scalar()
+            self._next_ids[object_type] = (highest or 0) + 1
+        allocated = self._next_ids[object_type]
+        self._next_ids[object_type] += 1
+        return allocated
+
+    def insert(self, object_type: str, values: dict[str, Any]) -> dict[str, Any]:
+        return self.insert_many(object_type, [values])[0]
+
+    def insert_many(self, object_type: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Inserts records; those without an id get the next ones. Returns whole records."""
+        table = AUDITED_TABLES[object_type]
+        complete = []
+        for values in rows:
+            values = {"created_at": utc_now_stored(), **values}
+            if values.get("id") is None:
+                values["id"] = self.next_id(object_type)
+            complete.append(coerce_row(table, values))
+        if complete:
+            self.connection.execute(insert(table), complete)
+        for row in complete:
+            self._record("create", object_type, row["id"], None, row)
+        return complete
+
+    def update(self, object_type: str, object_id: Any, changes: dict[str, Any], action: str = "update") -> dict[str, Any]:
+        table = AUDITED_TABLES[object_type]
+        before = self.require(object_type, object_id)
+        after = coerce_row(table, {**before, **changes})
+        if after == before:
+            return before
+        self.connection.execute(update(table).where(table.c.id == object_id).values(**changes))
+        self._record(action, object_type, object_id, before, after)
+        return after
+
+    def soft_delete(self, object_type: str, object_id: Any, reason: str) -> dict[str, Any]:
+        """Marks a record deleted; nothing is ever erased."""
+        return self.update(
+            object_type, object_id, {"deleted_at": utc_now_stored(), "deleted_reason": reason}, action="delete"
+        )
+
+    def put_blob(self, data: bytes, media_type: str | None, sealed_data: bytes | None = None) -> str:
+        """Stores original bytes once; `sealed_data` is what goes to disk for confidential bytes.
+
+        Returns the SHA-256 of the original bytes, which names the blob in the case.
+        """
+        digest = sha256_hex(data)
+        if digest in self._blobs_known or self.get("blob", digest) is not None:
+            self._blobs_known.add(digest)
+            return digest
+        on_disk = sealed_data if sealed_data is not None else data
+        stored_digest, written = self.blob_store.put(on_disk)
+        if written:
+            self.new_blob_files.append(stored_digest)
+        self.insert(
+            "blob",
+            {
+                "id": digest,
+                "size": len(data),
+                "media_type": media_type,
+                "encrypted": sealed_data is not None,
+                "stored_sha256": stored_digest,
+            },
+        )
+        self._blobs_known.add(digest)
+        return digest
+
+    def record_event(self, action: str, object_type: str, object_id: Any, detail: dict[str, Any]) -> None:
+        """An audit entry for an act that changes no record (an import, an export)."""
+        self._record(action, object_type, object_id, None, detail)
+
+    def _record(self, action, object_type, object_id, before, after) -> None:
+        self.head_seq += 1
+        entry = audit.make_entry(
+            self.head_seq,
+            self.head_hash,
+            utc_now_precise(),
+            self.actor,
+            action,
+            object_type,
+            str(object_id),
+            before,
+            after,
+        )
+        self.head_hash = entry["hash"]
+        self._entries.append(entry)
+
+    def append_verbatim(self, entries: list[dict[str, Any]]) -> None:
+        """Continues the chain with entries made elsewhere (an imported bundle's chain)."""
+        for entry in entries:
+            self._entries.append(entry)
+            self.head_seq, self.head_hash = entry["seq"], entry["hash"]
+
+    def flush(self) -> None:
+        if self._entries:
+            self.connection.execute(insert(audit_log), self._entries)
+            self._entries = []
