@@ -14,7 +14,13 @@ from shapely import wkt
 from shapely.errors import ShapelyError
 from shapely.geometry import Point, Polygon
 
-from siteline.domain.values import FuzzyTime, Location, check_coordinates, check_window, not_in_future
+from siteline.domain.values import (
+    FuzzyTime,
+    Location,
+    check_coordinates,
+    check_window,
+    not_in_future,
+)
 from siteline.domain.vocabularies import (
     Certainty,
     DamageClass,
@@ -26,8 +32,8 @@ from siteline.domain.vocabularies import (
     Sensitivity,
     SiteKind,
     SourceKind,
-    VerificationStatus,
     Verdict,
+    VerificationStatus,
     parse_term,
 )
 from siteline.errors import InvalidInput

@@ -19,7 +19,6 @@ from siteline.errors import NotFound
 from siteline.store import audit
 from siteline.store.blobs import BlobStore, sha256_hex
 from siteline.store.schema import AUDITED_TABLES, audit_log
-from siteline.store.schema import blobs as blobs_table
 
 
 def utc_now_stored() -> str:

@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql://siteline:siteline@127.0.0.1:5432/siteline_test
+DEMO_CASE ?= demo-case
+
+.PHONY: demo test install postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	scripts/ensure-python.sh $(PYTHON)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/siteline demo $(DEMO_CASE) --replace
+
+postgres:
+	scripts/postgres-up.sh
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+
+test: install postgres lint
+	SITELINE_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -n 2 -q
+
+bench: install postgres
+	SITELINE_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python benchmarks/bench_bulk_add.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_CASE) $(DEMO_CASE).key
