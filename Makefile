@@ -25,6 +25,7 @@ postgres:
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 test: install postgres lint
 	SITELINE_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -n 2 -q

@@ -13,7 +13,11 @@ def test_a_new_case_records_itself_and_verifies(case, backend):
 
 def test_records_added_survive_reopening(case, key_file):
     site = sites.add_site(case, Site("Northgate Hospital", lat=10.5, lon=20.25))
-    item = evidence.add_evidence(case, EvidenceItem(kind="photo", data=b"\x89PNG fake", site_id=site["id"]), Custody(method="test"))
+    item = evidence.add_evidence(
+        case,
+        EvidenceItem(kind="photo", data=b"\x89PNG fake", site_id=site["id"]),
+        Custody(method="test"),
+    )
     case.close()
     reopened = cases.open_case(case.folder, key_file=key_file)
     try:

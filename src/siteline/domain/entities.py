@@ -93,7 +93,9 @@ def parse_polygon(text: str) -> Polygon:
     try:
         shape = wkt.loads(text)
     except (ShapelyError, ValueError, TypeError):
-        raise InvalidInput("polygon", f"{text[:60]!r} is not WKT (e.g. 'POLYGON((lon lat, ...))')") from None
+        raise InvalidInput(
+            "polygon", f"{text[:60]!r} is not WKT (e.g. 'POLYGON((lon lat, ...))')"
+        ) from None
     if not isinstance(shape, Polygon) or shape.is_empty:
         raise InvalidInput("polygon", f"expected a POLYGON, got {shape.geom_type}")
     for lon, lat in shape.exterior.coords:
@@ -151,7 +153,9 @@ class EvidenceItem:
 
     def __post_init__(self) -> None:
         self.kind = parse_term(EvidenceKind, self.kind, "kind")
-        self.verification_status = parse_term(VerificationStatus, self.verification_status, "status")
+        self.verification_status = parse_term(
+            VerificationStatus, self.verification_status, "status"
+        )
         self.sensitivity = parse_term(Sensitivity, self.sensitivity, "sensitivity")
         if self.kind is EvidenceKind.TESTIMONY:
             # Testimony identifies a witness by its content: it is always confidential.
@@ -159,7 +163,9 @@ class EvidenceItem:
         if self.data is None and not (self.text and self.text.strip()):
             raise InvalidInput("evidence", "give a file or a text")
         if not 1 <= int(self.credibility) <= 6:
-            raise InvalidInput("credibility", f"{self.credibility} is outside 1..6 (Admiralty code)")
+            raise InvalidInput(
+                "credibility", f"{self.credibility} is outside 1..6 (Admiralty code)"
+            )
         for name in ("published", "captured", "collected"):
             not_in_future(getattr(self, name), name)
         if self.published and self.captured and self.captured.start > self.published.end:
@@ -274,9 +280,16 @@ class Claim:
 
     def _check_proposition(self) -> None:
         kind = self.proposition_kind
-        if kind in (PropositionKind.NO_CHANGE, PropositionKind.NOT_ATTACKED) and self.site_id is None:
+        if (
+            kind in (PropositionKind.NO_CHANGE, PropositionKind.NOT_ATTACKED)
+            and self.site_id is None
+        ):
             raise InvalidInput("site", f"a '{kind}' claim is about a site: give one")
-        if kind in (PropositionKind.NO_CHANGE, PropositionKind.NOT_ATTACKED, PropositionKind.NO_ATTACKS_IN_PERIOD):
+        if kind in (
+            PropositionKind.NO_CHANGE,
+            PropositionKind.NOT_ATTACKED,
+            PropositionKind.NO_ATTACKS_IN_PERIOD,
+        ):
             if self.period_start is None:
                 raise InvalidInput("period", f"a '{kind}' claim covers a period: give its start")
         if kind is PropositionKind.ATTACK_COUNT and self.count is None:

@@ -46,7 +46,9 @@ LOCATION_RADIUS_METRES = {
 STORED_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-_CLOCK = re.compile(r"^\d{4}-\d{2}-\d{2}[T ](\d{2})(?::(\d{2}))?(?::(\d{2}(?:\.\d+)?))?(Z|[+-]\d{2}:?\d{2})?$")
+_CLOCK = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ](\d{2})(?::(\d{2}))?(?::(\d{2}(?:\.\d+)?))?(Z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -80,9 +82,13 @@ class FuzzyTime:
             raise InvalidInput(field, f"{text!r} is not a real time ({error})") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        hours, minutes, seconds = clock.group(1), clock.group(2), clock.group(3)
+        minutes, seconds = clock.group(2), clock.group(3)
         precision = (
-            TimePrecision.SECOND if seconds else TimePrecision.MINUTE if minutes else TimePrecision.HOUR
+            TimePrecision.SECOND
+            if seconds
+            else TimePrecision.MINUTE
+            if minutes
+            else TimePrecision.HOUR
         )
         return cls(moment.astimezone(UTC).replace(microsecond=0), precision)
 
@@ -165,7 +171,9 @@ class Location:
 
     def __post_init__(self) -> None:
         check_coordinates(self.lat, self.lon, "location")
-        object.__setattr__(self, "precision", parse_term(LocationPrecision, self.precision, "location precision"))
+        object.__setattr__(
+            self, "precision", parse_term(LocationPrecision, self.precision, "location precision")
+        )
 
     @classmethod
     def parse(cls, text: str, precision: str | LocationPrecision, field: str) -> Location:

@@ -37,7 +37,10 @@ class VerifyReport:
 
 def load_chain(case: Case) -> list[dict]:
     with case.read() as connection:
-        return [dict(row) for row in connection.execute(select(audit_log).order_by(audit_log.c.seq)).mappings()]
+        return [
+            dict(row)
+            for row in connection.execute(select(audit_log).order_by(audit_log.c.seq)).mappings()
+        ]
 
 
 def verify(case: Case) -> VerifyReport:
@@ -79,13 +82,17 @@ def _record_problem(row: dict, entry: dict | None) -> str | None:
         return "inserted outside Siteline: no audit entry records it"
     if entry["redacted"]:
         recorded_digest = entry["after_sha256"]
-        return None if audit.state_digest(canonical_json(row)) == recorded_digest else _altered(entry)
+        return (
+            None if audit.state_digest(canonical_json(row)) == recorded_digest else _altered(entry)
+        )
     recorded = json.loads(entry["after"]) if entry["after"] is not None else None
     if recorded is None:
         return f"present, but audit entry #{entry['seq']} records it as gone"
     # Columns added by later migrations are not in older entries; they must still be empty.
     projected = {key: row.get(key) for key in recorded}
-    added_later = {key: value for key, value in row.items() if key not in recorded and value is not None}
+    added_later = {
+        key: value for key, value in row.items() if key not in recorded and value is not None
+    }
     if projected != recorded or added_later:
         return _altered(entry)
     return None
@@ -105,10 +112,17 @@ def _check_blobs(case: Case, report: VerifyReport) -> list[Problem]:
         found = case.blobs.digest_of_file(row["stored_sha256"])
         where = f"file {case.blobs.path_for(row['stored_sha256']).relative_to(case.folder)}"
         if found is None:
-            problems.append(Problem(where, f"removed: the original of blob {row['id'][:12]}… is missing"))
+            problems.append(
+                Problem(where, f"removed: the original of blob {row['id'][:12]}… is missing")
+            )
         elif found != row["stored_sha256"]:
             problems.append(Problem(where, f"altered: its content hashes to {found[:12]}…"))
     for name, path in case.blobs.stored_names():
         if name not in expected:
-            problems.append(Problem(f"file {path.relative_to(case.folder)}", "inserted: no record in the case accounts for it"))
+            problems.append(
+                Problem(
+                    f"file {path.relative_to(case.folder)}",
+                    "inserted: no record in the case accounts for it",
+                )
+            )
     return problems

@@ -88,5 +88,12 @@ def summary(case: Case) -> dict:
             if "deleted_at" in table.c:
                 query = query.where(table.c.deleted_at.is_(None))
             counts[object_type] = connection.execute(query).scalar()
-        counts["audit_entries"] = connection.execute(select(func.count()).select_from(audit_log)).scalar()
-    return {"case": case_record(case)["name"], "backend": case.backend, "folder": str(case.folder), **counts}
+        counts["audit_entries"] = connection.execute(
+            select(func.count()).select_from(audit_log)
+        ).scalar()
+    return {
+        "case": case_record(case)["name"],
+        "backend": case.backend,
+        "folder": str(case.folder),
+        **counts,
+    }

@@ -44,7 +44,9 @@ def set_verdict(case: Case, claim_id: int, verdict: str, reasons: str) -> dict:
         raise InvalidInput("reasons", f"a verdict of {decided} needs its reasons")
     with case.write() as transaction:
         transaction.require("claim", claim_id, field="claim")
-        return transaction.update("claim", claim_id, {"verdict": decided.value, "verdict_reasons": reasons})
+        return transaction.update(
+            "claim", claim_id, {"verdict": decided.value, "verdict_reasons": reasons}
+        )
 
 
 def list_claims(case: Case) -> list[dict]:
@@ -60,11 +62,23 @@ def show_claim(case: Case, claim_id: int) -> dict:
             raise NotFound(f"claim: no claim #{claim_id} in this case")
         claim = dict(row)
         if claim["evidence_id"] is not None:
-            item = connection.execute(
-                select(evidence.c.id, evidence.c.kind, evidence.c.title).where(evidence.c.id == claim["evidence_id"])
-            ).mappings().first()
+            item = (
+                connection.execute(
+                    select(evidence.c.id, evidence.c.kind, evidence.c.title).where(
+                        evidence.c.id == claim["evidence_id"]
+                    )
+                )
+                .mappings()
+                .first()
+            )
             claim["appeared_in"] = dict(item)
         if claim["site_id"] is not None:
-            site = connection.execute(select(sites.c.id, sites.c.name).where(sites.c.id == claim["site_id"])).mappings().first()
+            site = (
+                connection.execute(
+                    select(sites.c.id, sites.c.name).where(sites.c.id == claim["site_id"])
+                )
+                .mappings()
+                .first()
+            )
             claim["site"] = dict(site)
     return claim

@@ -20,7 +20,9 @@ from siteline.store.schema import blobs, derived_items
 def add_derived(case: Case, item: DerivedItem) -> dict:
     with case.write() as transaction:
         known = set(
-            transaction.connection.execute(select(blobs.c.id).where(blobs.c.id.in_(item.parents))).scalars()
+            transaction.connection.execute(
+                select(blobs.c.id).where(blobs.c.id.in_(item.parents))
+            ).scalars()
         )
         missing = [parent for parent in item.parents if parent not in known]
         if missing:
@@ -40,14 +42,22 @@ def add_derived(case: Case, item: DerivedItem) -> dict:
                 "parameters": json.dumps(item.parameters, sort_keys=True, ensure_ascii=False),
             },
         )
-        how = Custody(method=f"derived by {item.method} {item.method_version}", tool=item.method, tool_version=item.method_version)
+        how = Custody(
+            method=f"derived by {item.method} {item.method_version}",
+            tool=item.method,
+            tool_version=item.method_version,
+        )
         transaction.insert("custody", custody_row(case, how, "derived", record["id"], digest))
         return record
 
 
 def get_derived(case: Case, derived_id: int) -> dict:
     with case.read() as connection:
-        row = connection.execute(select(derived_items).where(derived_items.c.id == derived_id)).mappings().first()
+        row = (
+            connection.execute(select(derived_items).where(derived_items.c.id == derived_id))
+            .mappings()
+            .first()
+        )
     if row is None:
         raise NotFound(f"derived: no derived item #{derived_id} in this case")
     record = dict(row)

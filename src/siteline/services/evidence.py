@@ -88,7 +88,11 @@ def _existing_blobs(transaction: Transaction, digests: list[str]) -> set[str]:
     """Blobs already stored (the bytes of a deleted item added again are not stored twice)."""
     found: set[str] = set()
     for chunk in _chunks(digests, HASH_CHUNK):
-        found.update(transaction.connection.execute(select(blobs.c.id).where(blobs.c.id.in_(chunk))).scalars())
+        found.update(
+            transaction.connection.execute(
+                select(blobs.c.id).where(blobs.c.id.in_(chunk))
+            ).scalars()
+        )
     return found
 
 
@@ -101,7 +105,9 @@ def _check_references(transaction: Transaction, items: Iterable[EvidenceItem]) -
                 checked.add((object_type, object_id))
 
 
-def _blob_row(case: Case, transaction: Transaction, item: EvidenceItem, digest: str, now: str) -> dict:
+def _blob_row(
+    case: Case, transaction: Transaction, item: EvidenceItem, digest: str, now: str
+) -> dict:
     data = item.original_bytes
     on_disk = case.sealer.seal(data, blob_context(digest)) if item.confidential else data
     stored_digest, written = case.blobs.put(on_disk)
@@ -126,7 +132,9 @@ def sealed_context(evidence_id: int) -> str:
     return f"evidence:{evidence_id}"
 
 
-def _evidence_row(case: Case, item: EvidenceItem, evidence_id: int, digest: str, how: Custody, now: str) -> dict:
+def _evidence_row(
+    case: Case, item: EvidenceItem, evidence_id: int, digest: str, how: Custody, now: str
+) -> dict:
     row = {
         "id": evidence_id,
         "kind": item.kind.value,
@@ -142,7 +150,9 @@ def _evidence_row(case: Case, item: EvidenceItem, evidence_id: int, digest: str,
         "sensitivity": item.sensitivity.value,
         "graphic": item.graphic,
         "language": item.language,
-        "native": json.dumps(item.native, ensure_ascii=False, sort_keys=True) if item.native else None,
+        "native": json.dumps(item.native, ensure_ascii=False, sort_keys=True)
+        if item.native
+        else None,
         "created_at": now,
         **_times(item, how, now),
         **_location_columns("claimed", item.claimed_location),
@@ -150,7 +160,9 @@ def _evidence_row(case: Case, item: EvidenceItem, evidence_id: int, digest: str,
     }
     if item.confidential:
         secret = {"text": item.text, "original_filename": item.original_filename}
-        row["sealed"] = case.sealer.seal_text(json.dumps(secret, ensure_ascii=False), sealed_context(evidence_id))
+        row["sealed"] = case.sealer.seal_text(
+            json.dumps(secret, ensure_ascii=False), sealed_context(evidence_id)
+        )
         row["text"] = row["original_filename"] = None
     return row
 
@@ -159,7 +171,10 @@ def _times(item: EvidenceItem, how: Custody, now: str) -> dict:
     collected = item.collected or how.collected_at
     columns = {"collected_at": now, "collected_precision": "second"}
     if collected:
-        columns = {"collected_at": collected.stored, "collected_precision": collected.precision.value}
+        columns = {
+            "collected_at": collected.stored,
+            "collected_precision": collected.precision.value,
+        }
     for name in ("published", "captured"):
         value: FuzzyTime | None = getattr(item, name)
         columns[f"{name}_at"] = value.stored if value else None
@@ -175,7 +190,9 @@ def _location_columns(prefix: str, location: Location | None) -> dict:
     }
 
 
-def _custody_row(case: Case, how: Custody, object_id: int, digest: str, now: str, object_type: str = "evidence") -> dict:
+def _custody_row(
+    case: Case, how: Custody, object_id: int, digest: str, now: str, object_type: str = "evidence"
+) -> dict:
     return {
         "object_type": object_type,
         "object_id": object_id,
@@ -225,13 +242,19 @@ def list_evidence(
     if source_id is not None:
         conditions.append(evidence.c.source_id == source_id)
     if sensitivity:
-        conditions.append(evidence.c.sensitivity == parse_term(Sensitivity, sensitivity, "sensitivity").value)
+        conditions.append(
+            evidence.c.sensitivity == parse_term(Sensitivity, sensitivity, "sensitivity").value
+        )
     if status:
-        conditions.append(evidence.c.verification_status == parse_term(VerificationStatus, status, "status").value)
+        conditions.append(
+            evidence.c.verification_status == parse_term(VerificationStatus, status, "status").value
+        )
     if published_from:
         conditions.append(evidence.c.published_at >= published_from.stored)
     if published_to:
-        conditions.append(evidence.c.published_at <= published_to.end.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        conditions.append(
+            evidence.c.published_at <= published_to.end.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
     if text:
         pattern = f"%{text}%"
         conditions.append(or_(evidence.c.text.ilike(pattern), evidence.c.title.ilike(pattern)))
@@ -246,7 +269,11 @@ def list_evidence(
 
 def get_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
     with case.read() as connection:
-        row = connection.execute(select(evidence).where(evidence.c.id == evidence_id)).mappings().first()
+        row = (
+            connection.execute(select(evidence).where(evidence.c.id == evidence_id))
+            .mappings()
+            .first()
+        )
     if row is None:
         raise NotFound(f"evidence: no item #{evidence_id} in this case")
     item = dict(row)
@@ -271,20 +298,26 @@ def show_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
         item["links"] = [
             dict(row)
             for row in connection.execute(
-                select(evidence_links).where(evidence_links.c.evidence_id == evidence_id).order_by(evidence_links.c.id)
+                select(evidence_links)
+                .where(evidence_links.c.evidence_id == evidence_id)
+                .order_by(evidence_links.c.id)
             ).mappings()
         ]
         item["derived"] = [
             dict(row)
             for row in connection.execute(
-                select(derived_items).where(derived_items.c.evidence_id == evidence_id).order_by(derived_items.c.id)
+                select(derived_items)
+                .where(derived_items.c.evidence_id == evidence_id)
+                .order_by(derived_items.c.id)
             ).mappings()
         ]
         item["history"] = [
             {key: row[key] for key in ("seq", "at", "actor", "action", "hash")}
             for row in connection.execute(
                 select(audit_log)
-                .where(audit_log.c.object_type == "evidence", audit_log.c.object_id == str(evidence_id))
+                .where(
+                    audit_log.c.object_type == "evidence", audit_log.c.object_id == str(evidence_id)
+                )
                 .order_by(audit_log.c.seq)
             ).mappings()
         ]
@@ -295,10 +328,16 @@ def read_original(case: Case, evidence_id: int) -> bytes:
     """The original bytes, opened with the case key when they are sealed."""
     item = get_evidence(case, evidence_id)
     with case.read() as connection:
-        blob = connection.execute(select(blobs).where(blobs.c.id == item["blob_sha256"])).mappings().first()
+        blob = (
+            connection.execute(select(blobs).where(blobs.c.id == item["blob_sha256"]))
+            .mappings()
+            .first()
+        )
     stored = case.blobs.read(blob["stored_sha256"])
     if blob["encrypted"]:
-        return case.sealer.open(stored, blob_context(blob["id"]), purpose=f"evidence #{evidence_id}")
+        return case.sealer.open(
+            stored, blob_context(blob["id"]), purpose=f"evidence #{evidence_id}"
+        )
     return stored
 
 
@@ -317,7 +356,9 @@ def update_evidence(
     """The assessments that change as verification goes on; the material itself never does."""
     changes: dict = {}
     if verification_status:
-        changes["verification_status"] = parse_term(VerificationStatus, verification_status, "status").value
+        changes["verification_status"] = parse_term(
+            VerificationStatus, verification_status, "status"
+        ).value
     if credibility is not None:
         if not 1 <= credibility <= 6:
             raise InvalidInput("credibility", f"{credibility} is outside 1..6 (Admiralty code)")
@@ -336,8 +377,9 @@ def update_evidence(
 
 def delete_evidence(case: Case, evidence_id: int, reason: str) -> dict:
     if not reason or not reason.strip():
-        raise InvalidInput("reason", "say why the item is deleted; the reason is kept in the audit chain")
+        raise InvalidInput(
+            "reason", "say why the item is deleted; the reason is kept in the audit chain"
+        )
     with case.write() as transaction:
         transaction.require("evidence", evidence_id, field="evidence")
         return transaction.soft_delete("evidence", evidence_id, reason.strip())
-

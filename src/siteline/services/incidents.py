@@ -38,7 +38,9 @@ def add_incident(case: Case, incident: Incident) -> dict:
                 "damage_class": incident.damage_class.value if incident.damage_class else None,
                 "certainty": incident.certainty.value,
                 "description": incident.description,
-                "native": json.dumps(incident.native, ensure_ascii=False, sort_keys=True) if incident.native else None,
+                "native": json.dumps(incident.native, ensure_ascii=False, sort_keys=True)
+                if incident.native
+                else None,
             },
         )
 
@@ -75,22 +77,35 @@ def list_incidents(case: Case, site_id: int | None = None) -> list[dict]:
     if site_id is not None:
         query = query.where(incidents.c.site_id == site_id)
     with case.read() as connection:
-        return [dict(row) for row in connection.execute(query.order_by(incidents.c.window_start_at)).mappings()]
+        return [
+            dict(row)
+            for row in connection.execute(query.order_by(incidents.c.window_start_at)).mappings()
+        ]
 
 
 def show_incident(case: Case, incident_id: int) -> dict:
     """An incident with its site and every live link, the linked item summarised."""
     with case.read() as connection:
-        row = connection.execute(select(incidents).where(incidents.c.id == incident_id)).mappings().first()
+        row = (
+            connection.execute(select(incidents).where(incidents.c.id == incident_id))
+            .mappings()
+            .first()
+        )
         if row is None or row["deleted_at"]:
             raise NotFound(f"incident: no incident #{incident_id} in this case")
         incident = dict(row)
-        site = connection.execute(select(sites).where(sites.c.id == incident["site_id"])).mappings().first()
+        site = (
+            connection.execute(select(sites).where(sites.c.id == incident["site_id"]))
+            .mappings()
+            .first()
+        )
         incident["site"] = {"id": site["id"], "name": site["name"]}
         links = connection.execute(
             select(evidence_links, evidence.c.kind, evidence.c.title, evidence.c.published_at)
             .join(evidence, evidence.c.id == evidence_links.c.evidence_id)
-            .where(evidence_links.c.incident_id == incident_id, evidence_links.c.deleted_at.is_(None))
+            .where(
+                evidence_links.c.incident_id == incident_id, evidence_links.c.deleted_at.is_(None)
+            )
             .order_by(evidence_links.c.id)
         ).mappings()
         incident["links"] = [dict(link) for link in links]

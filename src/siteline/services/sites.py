@@ -18,7 +18,9 @@ def add_site(case: Case, site: Site) -> dict:
         taken = _names_in_use(transaction)
         for name in [site.name, *site.aliases]:
             if name.casefold() in taken:
-                raise Duplicate(f"site name {name!r}: already used by site #{taken[name.casefold()]}")
+                raise Duplicate(
+                    f"site name {name!r}: already used by site #{taken[name.casefold()]}"
+                )
         return transaction.insert(
             "site",
             {
@@ -36,7 +38,9 @@ def add_site(case: Case, site: Site) -> dict:
 
 def _names_in_use(transaction: Transaction) -> dict[str, int]:
     taken = {}
-    for row in transaction.connection.execute(select(sites).where(sites.c.deleted_at.is_(None))).mappings():
+    for row in transaction.connection.execute(
+        select(sites).where(sites.c.deleted_at.is_(None))
+    ).mappings():
         for name in [row["name"], *json.loads(row["aliases"])]:
             taken[name.casefold()] = row["id"]
     return taken
@@ -44,7 +48,9 @@ def _names_in_use(transaction: Transaction) -> dict[str, int]:
 
 def list_sites(case: Case) -> list[dict]:
     with case.read() as connection:
-        rows = connection.execute(select(sites).where(sites.c.deleted_at.is_(None)).order_by(sites.c.id))
+        rows = connection.execute(
+            select(sites).where(sites.c.deleted_at.is_(None)).order_by(sites.c.id)
+        )
         return [_present(row) for row in rows.mappings()]
 
 

@@ -42,18 +42,24 @@ def identity_context(source_id: int) -> str:
 
 def list_sources(case: Case) -> list[dict]:
     with case.read() as connection:
-        rows = connection.execute(select(sources).where(sources.c.deleted_at.is_(None)).order_by(sources.c.id))
+        rows = connection.execute(
+            select(sources).where(sources.c.deleted_at.is_(None)).order_by(sources.c.id)
+        )
         return [dict(row) for row in rows.mappings()]
 
 
 def get_source(case: Case, source_id: int, reveal_identity: bool = False) -> dict:
     with case.read() as connection:
-        row = connection.execute(select(sources).where(sources.c.id == source_id)).mappings().first()
+        row = (
+            connection.execute(select(sources).where(sources.c.id == source_id)).mappings().first()
+        )
     if row is None or row["deleted_at"]:
         raise NotFound(f"source: no source #{source_id} in this case")
     source = dict(row)
     if reveal_identity and source["identity_sealed"]:
-        source["identity"] = case.sealer.open_text(source["identity_sealed"], identity_context(source_id))
+        source["identity"] = case.sealer.open_text(
+            source["identity_sealed"], identity_context(source_id)
+        )
     return source
 
 

@@ -137,7 +137,12 @@ def check_head(entries: list[dict[str, Any]], head: dict[str, Any] | None) -> li
             )
         ]
     if anchored["hash"] != head["hash"]:
-        return [Problem(f"audit entry #{head['seq']}", "altered or replaced: its hash differs from the audit head")]
+        return [
+            Problem(
+                f"audit entry #{head['seq']}",
+                "altered or replaced: its hash differs from the audit head",
+            )
+        ]
     return []
 
 

@@ -101,7 +101,9 @@ def read_head(folder: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text())
 
 
-def create_case_folder(folder: Path, name: str, database_url: str | None, case_uid: str | None = None) -> dict:
+def create_case_folder(
+    folder: Path, name: str, database_url: str | None, case_uid: str | None = None
+) -> dict:
     """Makes the folder and its empty database; returns the case description."""
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
@@ -114,7 +116,10 @@ def create_case_folder(folder: Path, name: str, database_url: str | None, case_u
         "name": name,
     }
     if database_url:
-        description["database"] = {"backend": "postgresql", "schema": f"case_{uuid.UUID(case_uid).hex}"}
+        description["database"] = {
+            "backend": "postgresql",
+            "schema": f"case_{uuid.UUID(case_uid).hex}",
+        }
     else:
         description["database"] = {"backend": "sqlite", "file": SQLITE_FILE}
     folder.mkdir(parents=True, exist_ok=True)
@@ -148,13 +153,22 @@ def open_case(folder: Path, sealer: Sealer, actor: str | None = None) -> Case:
     description = read_description(folder)
     engine = _engine_for(folder, description)
     database.migrate(engine)
-    return Case(folder, description, engine, BlobStore(folder / BLOB_FOLDER), sealer, actor or default_actor())
+    return Case(
+        folder,
+        description,
+        engine,
+        BlobStore(folder / BLOB_FOLDER),
+        sealer,
+        actor or default_actor(),
+    )
 
 
 def read_description(folder: Path) -> dict[str, Any]:
     path = folder / CASE_FILE
     if not path.is_file():
-        raise CaseError(f"{folder}: not a Siteline case (no {CASE_FILE}); create one with 'siteline init'")
+        raise CaseError(
+            f"{folder}: not a Siteline case (no {CASE_FILE}); create one with 'siteline init'"
+        )
     try:
         description = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
@@ -162,7 +176,9 @@ def read_description(folder: Path) -> dict[str, Any]:
     if description.get("format") != FORMAT:
         raise CaseError(f"{path}: not a Siteline case description")
     if description.get("format_version", 0) > FORMAT_VERSION:
-        raise CaseError(f"{path}: made by a newer Siteline (format {description['format_version']})")
+        raise CaseError(
+            f"{path}: made by a newer Siteline (format {description['format_version']})"
+        )
     return description
 
 

@@ -33,7 +33,8 @@ def normalise_postgres_url(url: str) -> str:
         raise InvalidInput("SITELINE_DATABASE_URL", f"{url!r} is not a database URL") from None
     if parsed.get_backend_name() not in ("postgresql", "postgres"):
         raise InvalidInput(
-            "SITELINE_DATABASE_URL", f"only postgresql:// URLs are supported, not {parsed.drivername}"
+            "SITELINE_DATABASE_URL",
+            f"only postgresql:// URLs are supported, not {parsed.drivername}",
         )
     return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
@@ -127,5 +128,7 @@ def write_connection(engine: Engine, lock_name: str):
     with engine.connect().execution_options(siteline_write=True) as connection:
         with connection.begin():
             if engine.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(lock_name)})
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(lock_name)}
+                )
             yield connection

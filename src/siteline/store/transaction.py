@@ -72,7 +72,9 @@ class Transaction:
 
     def get(self, object_type: str, object_id: Any) -> dict[str, Any] | None:
         table = AUDITED_TABLES[object_type]
-        row = self.connection.execute(select(table).where(table.c.id == object_id)).mappings().first()
+        row = (
+            self.connection.execute(select(table).where(table.c.id == object_id)).mappings().first()
+        )
         return dict(row) if row else None
 
     def require(self, object_type: str, object_id: Any, field: str | None = None) -> dict[str, Any]:
@@ -110,7 +112,9 @@ class Transaction:
             self._record("create", object_type, row["id"], None, row)
         return complete
 
-    def update(self, object_type: str, object_id: Any, changes: dict[str, Any], action: str = "update") -> dict[str, Any]:
+    def update(
+        self, object_type: str, object_id: Any, changes: dict[str, Any], action: str = "update"
+    ) -> dict[str, Any]:
         table = AUDITED_TABLES[object_type]
         before = self.require(object_type, object_id)
         after = coerce_row(table, {**before, **changes})
@@ -123,10 +127,15 @@ class Transaction:
     def soft_delete(self, object_type: str, object_id: Any, reason: str) -> dict[str, Any]:
         """Marks a record deleted; nothing is ever erased."""
         return self.update(
-            object_type, object_id, {"deleted_at": utc_now_stored(), "deleted_reason": reason}, action="delete"
+            object_type,
+            object_id,
+            {"deleted_at": utc_now_stored(), "deleted_reason": reason},
+            action="delete",
         )
 
-    def put_blob(self, data: bytes, media_type: str | None, sealed_data: bytes | None = None) -> str:
+    def put_blob(
+        self, data: bytes, media_type: str | None, sealed_data: bytes | None = None
+    ) -> str:
         """Stores original bytes once; `sealed_data` is what goes to disk for confidential bytes.
 
         Returns the SHA-256 of the original bytes, which names the blob in the case.
@@ -152,7 +161,9 @@ class Transaction:
         self._blobs_known.add(digest)
         return digest
 
-    def record_event(self, action: str, object_type: str, object_id: Any, detail: dict[str, Any]) -> None:
+    def record_event(
+        self, action: str, object_type: str, object_id: Any, detail: dict[str, Any]
+    ) -> None:
         """An audit entry for an act that changes no record (an import, an export)."""
         self._record(action, object_type, object_id, None, detail)
 
