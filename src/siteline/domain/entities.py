@@ -285,13 +285,16 @@ class Claim:
             and self.site_id is None
         ):
             raise InvalidInput("site", f"a '{kind}' claim is about a site: give one")
-        if kind in (
-            PropositionKind.NO_CHANGE,
-            PropositionKind.NOT_ATTACKED,
-            PropositionKind.NO_ATTACKS_IN_PERIOD,
+        if (
+            kind
+            in (
+                PropositionKind.NO_CHANGE,
+                PropositionKind.NOT_ATTACKED,
+                PropositionKind.NO_ATTACKS_IN_PERIOD,
+            )
+            and self.period_start is None
         ):
-            if self.period_start is None:
-                raise InvalidInput("period", f"a '{kind}' claim covers a period: give its start")
+            raise InvalidInput("period", f"a '{kind}' claim covers a period: give its start")
         if kind is PropositionKind.ATTACK_COUNT and self.count is None:
             raise InvalidInput("count", "an 'attack_count' claim states a number: give it")
         if kind is PropositionKind.OTHER and not (self.proposition or "").strip():

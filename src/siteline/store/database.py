@@ -125,10 +125,12 @@ def lock_key(name: str) -> int:
 @contextmanager
 def write_connection(engine: Engine, lock_name: str):
     """A connection in a transaction that holds the case's write lock until it ends."""
-    with engine.connect().execution_options(siteline_write=True) as connection:
-        with connection.begin():
-            if engine.dialect.name == "postgresql":
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(lock_name)}
-                )
-            yield connection
+    with (
+        engine.connect().execution_options(siteline_write=True) as connection,
+        connection.begin(),
+    ):
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(lock_name)}
+            )
+        yield connection
