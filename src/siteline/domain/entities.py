@@ -305,7 +305,7 @@ class Claim:
         period = f"{self.period_start or '?'} to {self.period_end or self.period_start or '?'}"
         site = f"site #{self.site_id}"
         return {
-            PropositionKind.NO_CHANGE: f"no change at {site} between {period}",
+            PropositionKind.NO_CHANGE: f"no change at {site} from {period}",
             PropositionKind.NOT_ATTACKED: f"{site} was not attacked from {period}",
             PropositionKind.NO_ATTACKS_IN_PERIOD: f"no protected site was attacked from {period}",
             PropositionKind.ATTACK_COUNT: f"{self.count} attacks happened from {period}",

@@ -1,0 +1,157 @@
+"""Commands for the case as a whole: creating it, keys, verification, bundles, the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from siteline.cli.context import pass_context
+from siteline.cli.output import emit_json, emit_record, json_option
+from siteline.keys import write_new_key
+from siteline.services import audit, cases
+
+
+@click.command("init")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--name", help="The case's name (default: the folder's name).")
+@click.option("--description")
+@click.option(
+    "--database-url",
+    envvar="SITELINE_DATABASE_URL",
+    help="Keep the case in PostgreSQL (postgresql://…); default: SQLite in the folder.",
+)
+@pass_context
+def init(ctx, folder, name, description, database_url) -> None:
+    """Create a new case in FOLDER."""
+    case = cases.init_case(Path(folder), name, description, database_url, ctx.key_file)
+    click.echo(f"case {case.description['name']!r} created in {folder} ({case.backend})")
+    case.close()
+
+
+@click.command("status")
+@json_option
+@pass_context
+def status(ctx, as_json) -> None:
+    """What the case holds."""
+    emit_record(cases.summary(ctx.case), as_json, title="case:")
+
+
+@click.group("key")
+def key_group() -> None:
+    """The key that seals confidential material. Keep it outside the case folder."""
+
+
+@key_group.command("new")
+@click.argument("path", type=click.Path(dir_okay=False))
+def key_new(path) -> None:
+    """Write a new random key to PATH (readable by you only)."""
+    fingerprint = write_new_key(Path(path))
+    click.echo(
+        f"key written to {path} (fingerprint {fingerprint}); keep it safe and out of the case folder"
+    )
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The case's tamper-evident audit chain."""
+
+
+@audit_group.command("verify")
+@json_option
+@pass_context
+def audit_verify(ctx, as_json) -> None:
+    """Check the chain, every record and every stored file; exit 1 if anything is wrong."""
+    report = audit.verify(ctx.case)
+    if as_json:
+        emit_json(
+            {
+                "ok": report.ok,
+                "entries": report.entries,
+                "records": report.records,
+                "blobs": report.blobs,
+                "problems": [str(p) for p in report.problems],
+            }
+        )
+    else:
+        click.echo(
+            f"checked {report.entries} audit entries, {report.records} records, {report.blobs} blobs"
+        )
+        for problem in report.problems:
+            click.echo(f"PROBLEM {problem}")
+        click.echo(
+            "audit chain verified: nothing altered, removed, inserted or reordered"
+            if report.ok
+            else f"{len(report.problems)} problem(s); the first is listed first"
+        )
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@click.group("export")
+def export_group() -> None:
+    """Write the case out in open formats."""
+
+
+@export_group.command("bundle")
+@click.argument("destination", type=click.Path(file_okay=False))
+@click.option(
+    "--confidential",
+    type=click.Choice(["omit", "sealed"]),
+    default="omit",
+    show_default=True,
+    help="Leave confidential items out, or carry them sealed (encrypted).",
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Also leave out restricted items and witness identities; for publication, not restoration.",
+)
+@json_option
+@pass_context
+def export_bundle(ctx, destination, confidential, public, as_json) -> None:
+    """Write a BagIt bundle: every record (JSON lines), every blob, custody and the audit chain."""
+    from siteline.services import bundles
+
+    summary = bundles.export_bundle(
+        ctx.case, Path(destination), confidential=confidential, public=public
+    )
+    emit_record(summary, as_json, title=f"bundle written to {destination}:")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Bring material in from outside."""
+
+
+@import_group.command("bundle")
+@click.argument("bundle", type=click.Path(file_okay=False))
+@click.argument("folder", type=click.Path(file_okay=False))
+@pass_context
+def import_bundle(ctx, bundle, folder) -> None:
+    """Restore BUNDLE into a new case in FOLDER, after checking every checksum and the chain."""
+    from siteline.services import bundles
+
+    case = bundles.import_bundle(Path(bundle), Path(folder), key_file=ctx.key_file)
+    click.echo(f"bundle restored into {folder} ({case.backend})")
+    case.close()
+
+
+@click.command("demo")
+@click.argument("folder", default="demo-case", type=click.Path(file_okay=False))
+@click.option("--replace", is_flag=True, help="Replace an earlier demo case in FOLDER.")
+@json_option
+@pass_context
+def demo(ctx, folder, replace, as_json) -> None:
+    """Build the fictional demonstration case in FOLDER and say what it made."""
+    from siteline.services import demo as demo_service
+
+    summary = demo_service.build_demo(Path(folder), ctx.key_file, replace=replace)
+    if as_json:
+        emit_json(summary)
+        return
+    for key, value in summary.items():
+        click.echo(f"{key}: {value}")
+
+
+COMMANDS = [init, status, key_group, audit_group, export_group, import_group, demo]
