@@ -8,7 +8,7 @@ import mimetypes
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from siteline import __version__
 from siteline.domain.entities import Custody, EvidenceItem
@@ -260,7 +260,7 @@ def list_evidence(
         conditions.append(or_(evidence.c.text.ilike(pattern), evidence.c.title.ilike(pattern)))
     if not include_deleted:
         conditions.append(evidence.c.deleted_at.is_(None))
-    query = select(evidence).where(and_(*conditions)).order_by(evidence.c.id)
+    query = select(evidence).where(*conditions).order_by(evidence.c.id)
     if limit:
         query = query.limit(limit)
     with case.read() as connection:
