@@ -31,8 +31,8 @@ def incident_group() -> None:
 )
 @click.option("--weapon", help="Weapon or munition.")
 @click.option("--perpetrator", help="Alleged perpetrator.")
-@click.option("--killed", type=int)
-@click.option("--injured", type=int)
+@click.option("--killed", type=int, help="People killed, as reported.")
+@click.option("--injured", type=int, help="People injured, as reported.")
 @click.option("--damage", help=f"UNOSAT damage class: {', '.join(d.value for d in DamageClass)}.")
 @click.option(
     "--certainty",
@@ -40,8 +40,8 @@ def incident_group() -> None:
     show_default=True,
     help=f"WHO SSA certainty: {', '.join(c.value for c in Certainty)}.",
 )
-@click.option("--title")
-@click.option("--description")
+@click.option("--title", help="A short title of your own.")
+@click.option("--description", help="A longer description.")
 @json_option
 @pass_context
 def incident_add(
@@ -93,7 +93,7 @@ def incident_link(ctx, incident, item, role, rationale, as_json) -> None:
 
 
 @incident_group.command("list")
-@click.option("--site", "site_ref")
+@click.option("--site", "site_ref", help="Only incidents at this site.")
 @json_option
 @pass_context
 def incident_list(ctx, site_ref, as_json) -> None:
@@ -128,7 +128,7 @@ def claim_group() -> None:
 
 
 @claim_group.command("add")
-@click.option("--speaker", required=True)
+@click.option("--speaker", required=True, help="Who said it (a person, an office, a ministry).")
 @click.option("--stated", required=True, help="When it was said (YYYY[-MM[-DD]]).")
 @click.option("--quote", required=True, help="The words as said.")
 @click.option("--evidence", "evidence_id", type=int, help="The evidence item where it appeared.")

@@ -15,7 +15,7 @@ from siteline.services import audit, cases
 @click.command("init")
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--name", help="The case's name (default: the folder's name).")
-@click.option("--description")
+@click.option("--description", help="A longer description.")
 @click.option(
     "--database-url",
     envvar="SITELINE_DATABASE_URL",

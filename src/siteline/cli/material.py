@@ -35,7 +35,7 @@ def evidence_group() -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--text", help="The item's text, when there is no file (or alongside it).")
 @click.option("--kind", required=True, help=f"One of: {', '.join(k.value for k in EvidenceKind)}.")
-@click.option("--title")
+@click.option("--title", help="A short title of your own.")
 @click.option("--source", "source_ref", help="The source, by number or name.")
 @click.option("--site", "site_ref", help="The site the item is about, by number, name or alias.")
 @click.option("--url", help="Where the item was found.")
@@ -142,16 +142,16 @@ def _visible(record: dict) -> dict:
 
 
 @evidence_group.command("list")
-@click.option("--kind")
+@click.option("--kind", help="Only items of this kind.")
 @click.option("--site", "site_ref", help="By number, name or alias.")
 @click.option("--source", "source_ref", help="By number or name.")
-@click.option("--sensitivity")
-@click.option("--status")
+@click.option("--sensitivity", help="Only public, restricted or confidential items.")
+@click.option("--status", help="Only items with this verification status.")
 @click.option("--from", "published_from", help="Published on or after (same time forms as add).")
 @click.option("--to", "published_to", help="Published on or before.")
 @click.option("--search", help="Text in the title or the text (sealed text is never searched).")
 @click.option("--deleted", is_flag=True, help="Include deleted items.")
-@click.option("--limit", type=int)
+@click.option("--limit", type=int, help="At most this many items.")
 @json_option
 @pass_context
 def evidence_list(
@@ -228,11 +228,11 @@ def evidence_show(ctx, item, as_json) -> None:
 @evidence_group.command("update")
 @click.argument("item", type=int)
 @click.option("--status", help=f"One of: {', '.join(s.value for s in VerificationStatus)}.")
-@click.option("--credibility", type=int)
+@click.option("--credibility", type=int, help="Admiralty information credibility 1-6.")
 @click.option("--verified-location", help="Where verification places it, as LAT,LON.")
 @click.option("--verified-precision", default="exact", show_default=True)
-@click.option("--site", "site_ref")
-@click.option("--title")
+@click.option("--site", "site_ref", help="The site the item is about.")
+@click.option("--title", help="A short title of your own.")
 @json_option
 @pass_context
 def evidence_update(
@@ -298,7 +298,7 @@ def derived_group() -> None:
 )
 @click.option("--kind", required=True, help="What it is, e.g. working_copy, keyframe, change_map.")
 @click.option("--method", required=True, help="The program or procedure that made it.")
-@click.option("--method-version", required=True)
+@click.option("--method-version", required=True, help="The exact version of that method.")
 @click.option("--param", "params", multiple=True, help="A parameter as NAME=VALUE (repeatable).")
 @click.option("--file", "file", type=click.Path(dir_okay=False), help="The derived bytes.")
 @click.option("--evidence", "evidence_id", type=int, help="The item it was derived from.")

@@ -31,7 +31,7 @@ def site_group() -> None:
 @click.option("--operator", help="Who runs the site (e.g. a health directorate, an NGO).")
 @click.option("--location", help="The site's point as LAT,LON in decimal degrees.")
 @click.option("--polygon", help="The site's outline as WKT: 'POLYGON((lon lat, …))'.")
-@click.option("--notes")
+@click.option("--notes", help="Free notes.")
 @json_option
 @pass_context
 def site_add(ctx, name, kind, aliases, operator, location, polygon, notes, as_json) -> None:
@@ -98,7 +98,7 @@ def source_group() -> None:
     "--identity",
     help="A witness's real identity: sealed with the case key; NAME is their pseudonym.",
 )
-@click.option("--notes")
+@click.option("--notes", help="Free notes.")
 @json_option
 @pass_context
 def source_add(ctx, name, kind, reliability, url, identity, notes, as_json) -> None:
