@@ -96,8 +96,10 @@ def parse_polygon(text: str) -> Polygon:
         raise InvalidInput(
             "polygon", f"{text[:60]!r} is not WKT (e.g. 'POLYGON((lon lat, ...))')"
         ) from None
-    if not isinstance(shape, Polygon) or shape.is_empty:
+    if not isinstance(shape, Polygon):
         raise InvalidInput("polygon", f"expected a POLYGON, got {shape.geom_type}")
+    if shape.is_empty:
+        raise InvalidInput("polygon", "the polygon is empty: give its corners")
     for lon, lat in shape.exterior.coords:
         check_coordinates(lat, lon, "polygon")
     if not shape.is_valid:

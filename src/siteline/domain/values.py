@@ -95,11 +95,19 @@ class FuzzyTime:
     @classmethod
     def _from_parts(cls, parts: tuple, text: str, field: str) -> FuzzyTime:
         year, month, day = (int(p) if p else None for p in parts)
+        # Month and day are tested against None, not for truth: '2016-00' and '2016-09-00'
+        # name no real month or day and must be refused, not read as a coarser time.
         precision = (
-            TimePrecision.DAY if day else TimePrecision.MONTH if month else TimePrecision.YEAR
+            TimePrecision.DAY
+            if day is not None
+            else TimePrecision.MONTH
+            if month is not None
+            else TimePrecision.YEAR
         )
         try:
-            start = datetime(year, month or 1, day or 1, tzinfo=UTC)
+            start = datetime(
+                year, 1 if month is None else month, 1 if day is None else day, tzinfo=UTC
+            )
         except ValueError as error:
             raise InvalidInput(field, f"{text!r} is not a real date ({error})") from None
         return cls(start, precision)
@@ -143,7 +151,8 @@ class FuzzyTime:
             TimePrecision.YEAR: "%Y",
             TimePrecision.MONTH: "%Y-%m",
             TimePrecision.DAY: "%Y-%m-%d",
-            TimePrecision.HOUR: "%Y-%m-%dT%H:00Z",
+            # Hours without minutes: '14:00Z' would read back as a time to the minute.
+            TimePrecision.HOUR: "%Y-%m-%dT%HZ",
             TimePrecision.MINUTE: "%Y-%m-%dT%H:%MZ",
             TimePrecision.SECOND: STORED_FORMAT,
         }

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from siteline.store import audit
 from siteline.store.audit import Problem
 from siteline.store.canonical import canonical_json
-from siteline.store.case_folder import Case, read_head
+from siteline.store.case_folder import HEAD_FILE, Case, read_head
 from siteline.store.schema import AUDITED_TABLES, audit_log, blobs
 
 
@@ -47,7 +47,7 @@ def verify(case: Case) -> VerifyReport:
     entries = load_chain(case)
     report = VerifyReport(entries=len(entries))
     report.problems += audit.check_chain(entries)
-    report.problems += audit.check_head(entries, read_head(case.folder))
+    report.problems += audit.check_head(entries, read_head(case.folder), HEAD_FILE)
     report.problems += _check_records(case, entries, report)
     report.problems += _check_blobs(case, report)
     return report
@@ -59,7 +59,8 @@ def _check_records(case: Case, entries: list[dict], report: VerifyReport) -> lis
     with case.read() as connection:
         for object_type, table in AUDITED_TABLES.items():
             seen = set()
-            for row in connection.execute(select(table)).mappings():
+            # In order of id, so that the first problem named is the same on every back end.
+            for row in connection.execute(select(table).order_by(table.c.id)).mappings():
                 report.records += 1
                 object_id = str(row["id"])
                 seen.add(object_id)
@@ -105,7 +106,11 @@ def _altered(entry: dict) -> str:
 def _check_blobs(case: Case, report: VerifyReport) -> list[Problem]:
     problems: list[Problem] = []
     with case.read() as connection:
-        rows = list(connection.execute(select(blobs.c.id, blobs.c.stored_sha256)).mappings())
+        rows = list(
+            connection.execute(
+                select(blobs.c.id, blobs.c.stored_sha256).order_by(blobs.c.stored_sha256)
+            ).mappings()
+        )
     expected = {row["stored_sha256"]: row["id"] for row in rows}
     for row in rows:
         report.blobs += 1
@@ -114,6 +119,13 @@ def _check_blobs(case: Case, report: VerifyReport) -> list[Problem]:
         if found is None:
             problems.append(
                 Problem(where, f"removed: the original of blob {row['id'][:12]}… is missing")
+            )
+        elif found != row["stored_sha256"] and found in expected:
+            problems.append(
+                Problem(
+                    where,
+                    f"altered: it holds the content of file {found[:12]}… (files swapped or copied)",
+                )
             )
         elif found != row["stored_sha256"]:
             problems.append(Problem(where, f"altered: its content hashes to {found[:12]}…"))

@@ -109,8 +109,11 @@ def _blob_row(
     case: Case, transaction: Transaction, item: EvidenceItem, digest: str, now: str
 ) -> dict:
     data = item.original_bytes
-    on_disk = case.sealer.seal(data, blob_context(digest)) if item.confidential else data
-    stored_digest, written = case.blobs.put(on_disk)
+    if item.confidential:
+        on_disk, known = case.sealer.seal(data, blob_context(digest)), None
+    else:
+        on_disk, known = data, digest  # already hashed: the store need not hash it again
+    stored_digest, written = case.blobs.put(on_disk, known)
     if written:
         transaction.new_blob_files.append(stored_digest)
     media_type = item.media_type or ("text/plain; charset=utf-8" if item.data is None else None)

@@ -89,43 +89,92 @@ class Problem:
 
 def check_chain(entries: list[dict[str, Any]]) -> list[Problem]:
     """Checks order, links and hashes; names the first entry that breaks the chain."""
-    problems: list[Problem] = []
     hashes_seen = {entry["hash"]: entry["seq"] for entry in entries}
-    previous_hash, expected_seq = GENESIS, 1
-    for entry in entries:
-        where = f"audit entry #{entry['seq']} ({entry['action']} {entry['object_type']} {entry['object_id']})"
-        problem = _entry_problem(entry, previous_hash, expected_seq, hashes_seen)
+    linked_to = {entry["prev_hash"] for entry in entries}
+    previous = None
+    for position, entry in enumerate(entries):
+        following = entries[position + 1] if position + 1 < len(entries) else None
+        problem = _entry_problem(entry, previous, following, hashes_seen, linked_to)
         if problem:
-            problems.append(Problem(where, problem))
-            break
-        previous_hash, expected_seq = entry["hash"], entry["seq"] + 1
-    return problems
+            return [problem]
+        previous = entry
+    return []
 
 
-def _entry_problem(entry, previous_hash, expected_seq, hashes_seen) -> str | None:
+def _where(entry: dict[str, Any]) -> str:
+    return f"audit entry #{entry['seq']} ({entry['action']} {entry['object_type']} {entry['object_id']})"
+
+
+def _span(first: int, last: int) -> str:
+    return f"audit entry #{first}" if first == last else f"audit entries #{first}..#{last}"
+
+
+def _entry_problem(entry, previous, following, hashes_seen, linked_to) -> Problem | None:
+    # The links are read before the entry's own hash: renumbering an entry (to remove,
+    # insert or reorder others) also breaks its hash, and the links say which it was.
+    where = _where(entry)
     if not entry["redacted"]:
         if state_digest(entry["before"]) != entry["before_sha256"]:
-            return "altered: its 'before' record does not match its digest"
+            return Problem(where, "altered: its 'before' record does not match its digest")
         if state_digest(entry["after"]) != entry["after_sha256"]:
-            return "altered: its 'after' record does not match its digest"
-    if entry_hash(entry) != entry["hash"]:
-        return "altered: its content does not match its hash"
-    if entry["seq"] != expected_seq:
-        if entry["seq"] > expected_seq:
-            return f"entries #{expected_seq}..#{entry['seq'] - 1} before it were removed"
-        return f"out of order: expected #{expected_seq} here"
+            return Problem(where, "altered: its 'after' record does not match its digest")
+    expected_seq = previous["seq"] + 1 if previous else 1
+    previous_hash = previous["hash"] if previous else GENESIS
+    if entry["seq"] < expected_seq:
+        return Problem(where, f"out of order: expected #{expected_seq} here")
+    if entry["seq"] > expected_seq:
+        return Problem(
+            _span(expected_seq, entry["seq"] - 1),
+            f"removed: the chain goes from #{expected_seq - 1} to #{entry['seq']}",
+        )
     if entry["prev_hash"] != previous_hash:
-        linked_to = hashes_seen.get(entry["prev_hash"])
-        if linked_to is not None:
-            return f"reordered: it follows entry #{linked_to}, not the entry before it"
-        return "an entry before it was removed, inserted or replaced: its link to the previous entry is broken"
+        follows = hashes_seen.get(entry["prev_hash"])
+        if follows is not None and follows >= entry["seq"]:
+            return Problem(where, f"reordered: it belongs after entry #{follows}")
+        if follows is not None:
+            return Problem(
+                _span(follows + 1, entry["seq"] - 1),
+                f"inserted: the entry after, #{entry['seq']}, links back to #{follows}",
+            )
+        return Problem(
+            where,
+            "its link to the previous entry is broken: an entry before it was removed, "
+            "inserted or replaced",
+        )
+    if (
+        following is not None
+        and following["seq"] == entry["seq"] + 1
+        and entry["hash"] not in linked_to
+    ):
+        # No entry links to this one: either the next entry links past it (this one was
+        # slipped in), or this one was changed and given a new hash. (A gap in the
+        # numbering after it is reported as removed entries, at the next entry.)
+        skipped_to = hashes_seen.get(following["prev_hash"])
+        if skipped_to is not None and skipped_to < entry["seq"]:
+            first = skipped_to + 1
+            return Problem(
+                where if first == entry["seq"] else _span(first, entry["seq"]),
+                f"inserted: entry #{following['seq']} links back to #{skipped_to}, past "
+                + ("it" if first == entry["seq"] else "them"),
+            )
+        return Problem(
+            where, f"altered or replaced: entry #{following['seq']} links to a different hash"
+        )
+    if entry_hash(entry) != entry["hash"]:
+        return Problem(where, "altered: its content does not match its hash")
     return None
 
 
-def check_head(entries: list[dict[str, Any]], head: dict[str, Any] | None) -> list[Problem]:
+def check_head(
+    entries: list[dict[str, Any]], head: dict[str, Any] | None, head_file: str = "audit head"
+) -> list[Problem]:
     """The newest entry must be the one recorded in the case folder's head file."""
     if head is None:
-        return []
+        if not entries:
+            return []
+        # Every write records the head, so a chain without one has lost its anchor, and
+        # entries cut off its end would go unseen.
+        return [Problem(f"file {head_file}", "removed: the audit head is missing")]
     by_seq = {entry["seq"]: entry for entry in entries}
     anchored = by_seq.get(head["seq"])
     if anchored is None:
@@ -141,6 +190,14 @@ def check_head(entries: list[dict[str, Any]], head: dict[str, Any] | None) -> li
             Problem(
                 f"audit entry #{head['seq']}",
                 "altered or replaced: its hash differs from the audit head",
+            )
+        ]
+    if entries[-1]["seq"] > head["seq"]:
+        # The head is written while the write lock is held, so no writer runs ahead of it.
+        return [
+            Problem(
+                f"audit entry #{head['seq'] + 1}",
+                f"inserted: the chain continues past the audit head (#{head['seq']})",
             )
         ]
     return []

@@ -65,19 +65,29 @@ class Case:
     def write(self):
         """A transaction holding the case's write lock; commits on success, else undoes all."""
         transaction = None
+        start, head_written = None, False
         try:
             with database.write_connection(self.engine, self.uid) as connection:
                 transaction = Transaction(connection, self.blobs, self.actor)
+                start = (transaction.head_seq, transaction.head_hash)
                 yield transaction
                 transaction.flush()
+                if transaction.new_blob_files:
+                    os.sync()  # the originals are durable before anyone relies on them
+                # The head is written before the commit, while the write lock is held, so
+                # that of two writers the later one always leaves its head last (`audit
+                # verify` flags a chain that runs past its head); taken back below if the
+                # commit fails. A write that added no entry leaves the head alone.
+                if transaction.head_seq != start[0]:
+                    write_head(self.folder, transaction.head_seq, transaction.head_hash)
+                    head_written = True
         except BaseException:
             if transaction is not None:
                 for digest in transaction.new_blob_files:
                     self.blobs.remove_new(digest)
+            if head_written:
+                write_head(self.folder, *start)
             raise
-        if transaction.new_blob_files:
-            os.sync()  # the originals are durable before anyone relies on them
-        write_head(self.folder, transaction.head_seq, transaction.head_hash)
 
     @contextmanager
     def read(self):

@@ -9,6 +9,7 @@ as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,8 @@ def utc_now_stored() -> str:
 
 
 def utc_now_precise() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # 'YYYY-MM-DDTHH:MM:SS.ffffffZ'; isoformat is twice as quick as strftime, once an entry.
+    return datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def coerce_row(table: Table, values: dict[str, Any]) -> dict[str, Any]:
@@ -35,23 +37,37 @@ def coerce_row(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     The audit chain stores this record, and `audit verify` compares it with what the
     database returns, so an integer latitude must already be the float it will become.
     """
-    unknown = set(values) - set(table.c.keys())
-    if unknown:
-        raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
-    row = {}
-    for column in table.c:
-        value = values.get(column.key)
-        if value is not None:
+    names, converters = _converters(table)
+    if not names.issuperset(values):
+        raise ValueError(f"{table.name} has no columns {sorted(set(values) - names)}")
+    get = values.get
+    return {
+        key: None if (value := get(key)) is None else convert(value)
+        for key, convert in converters
+    }
+
+
+# Per table: its column names, and for each column the type its values are made into.
+# Worked out once, because bulk adds coerce every row of every record they write.
+_CONVERTERS: dict[Table, tuple[frozenset[str], list[tuple[str, Callable[[Any], Any]]]]] = {}
+
+
+def _converters(table: Table) -> tuple[frozenset[str], list[tuple[str, Callable[[Any], Any]]]]:
+    found = _CONVERTERS.get(table)
+    if found is None:
+        converters = []
+        for column in table.c:
             if isinstance(column.type, Boolean):
-                value = bool(value)
+                convert = bool
             elif isinstance(column.type, Float):
-                value = float(value)
+                convert = float
             elif isinstance(column.type, Integer):
-                value = int(value)
+                convert = int
             else:
-                value = str(value)
-        row[column.key] = value
-    return row
+                convert = str
+            converters.append((column.key, convert))
+        found = _CONVERTERS[table] = (frozenset(table.c.keys()), converters)
+    return found
 
 
 class Transaction:
@@ -101,8 +117,9 @@ class Transaction:
         """Inserts records; those without an id get the next ones. Returns whole records."""
         table = AUDITED_TABLES[object_type]
         complete = []
+        now = utc_now_stored()
         for values in rows:
-            values = {"created_at": utc_now_stored(), **values}
+            values = {"created_at": now, **values}
             if values.get("id") is None:
                 values["id"] = self.next_id(object_type)
             complete.append(coerce_row(table, values))

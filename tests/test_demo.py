@@ -1,0 +1,200 @@
+"""The demonstration case builds through the services, on both back ends, and verifies."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import pytest
+
+from siteline.errors import CaseError, KeyRequired
+from siteline.services import audit, cases, claims, derived, evidence, incidents, sources
+from siteline.services.demo import EVIDENCE, LINKS, QUOTE, SITES, SOURCES, build_demo
+from siteline.store.case_folder import read_description
+
+EXPECTED_COUNTS = {
+    "site": 2,
+    "source": 6,
+    "evidence": 9,
+    "blob": 10,  # nine originals and the thumbnail
+    "custody": 10,
+    "derived": 1,
+    "incident": 1,
+    "link": 9,
+    "claim": 1,
+}
+
+
+@pytest.fixture
+def demo(case_dir):
+    folder = case_dir("demo")
+    return folder, build_demo(folder)
+
+
+def open_demo(folder, key_file=None):
+    return cases.open_case(folder, key_file=key_file)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length, tag = struct.unpack(">I4s", data[8:16])
+    assert tag == b"IHDR" and length == 13
+    width, height = struct.unpack(">II", data[16:24])
+    idat_length = struct.unpack(">I", data[33:37])[0]
+    assert data[37:41] == b"IDAT"
+    pixels = zlib.decompress(data[41 : 41 + idat_length])
+    assert len(pixels) == height * (1 + 3 * width)
+    return width, height
+
+
+def test_the_demo_builds_with_the_expected_records(demo, backend):
+    folder, summary = demo
+    counts = summary["counts"]
+    assert counts["backend"] == backend
+    assert {key: counts[key] for key in EXPECTED_COUNTS} == EXPECTED_COUNTS
+    # One entry per record written, one for the case, one for the verdict.
+    assert counts["audit_entries"] == sum(EXPECTED_COUNTS.values()) + 2
+    assert summary["folder"] == str(folder)
+    assert set(summary["ids"]["evidence"]) == {*EVIDENCE, "testimony"}
+
+
+def test_the_demo_verifies_clean(demo):
+    folder, summary = demo
+    assert summary["audit"] == {
+        "ok": True,
+        "entries": summary["counts"]["audit_entries"],
+        "records": summary["audit"]["records"],
+        "blobs": EXPECTED_COUNTS["blob"],
+        "problems": [],
+    }
+    case = open_demo(folder)
+    try:
+        assert audit.verify(case).ok
+    finally:
+        case.close()
+
+
+def test_the_key_is_made_beside_the_case_folder_and_reused(case_dir, tmp_path):
+    first = build_demo(case_dir("one"))
+    key_file = tmp_path / "one.key"
+    assert first["key_file"] == str(key_file) and first["key_created"]
+    assert key_file.is_file() and key_file.parent != tmp_path / "one"
+    again = build_demo(tmp_path / "one", replace=True)
+    assert again["key_file"] == str(key_file) and not again["key_created"]
+
+
+def test_a_given_key_file_is_used(case_dir, key_file, tmp_path):
+    summary = build_demo(case_dir("given"), key_file=key_file)
+    assert summary["key_file"] == str(key_file) and not summary["key_created"]
+    assert not (tmp_path / "given.key").exists()
+    case = open_demo(tmp_path / "given", key_file)
+    try:
+        testimony = summary["ids"]["evidence"]["testimony"]
+        assert "night shift" in evidence.get_evidence(case, testimony, reveal=True)["text"]
+    finally:
+        case.close()
+
+
+def test_the_testimony_and_the_witness_are_sealed(demo, tmp_path):
+    folder, summary = demo
+    testimony = summary["ids"]["evidence"]["testimony"]
+    witness = summary["ids"]["sources"]["lark"]
+    case = open_demo(folder)
+    try:
+        stored = evidence.get_evidence(case, testimony)
+        assert stored["sensitivity"] == "confidential"
+        assert stored["text"] is None and stored["sealed"]
+        with pytest.raises(KeyRequired):
+            evidence.get_evidence(case, testimony, reveal=True)
+        with pytest.raises(KeyRequired):
+            evidence.read_original(case, testimony)
+        with pytest.raises(KeyRequired):
+            sources.get_source(case, witness, reveal_identity=True)
+        on_disk = b"".join(path.read_bytes() for _, path in case.blobs.stored_names())
+        assert b"night shift" not in on_disk
+    finally:
+        case.close()
+    case = open_demo(folder, tmp_path / "demo.key")
+    try:
+        assert b"night shift" in evidence.read_original(case, testimony)
+        assert sources.get_source(case, witness, reveal_identity=True)["identity"] == (
+            SOURCES["lark"].identity
+        )
+    finally:
+        case.close()
+
+
+def test_the_claim_is_quoted_from_the_statement_and_contradicted(demo):
+    folder, summary = demo
+    ids = summary["ids"]["evidence"]
+    case = open_demo(folder)
+    try:
+        claim = claims.show_claim(case, summary["ids"]["claim"])
+        assert claim["verdict"] == "contradicted"
+        assert claim["proposition_kind"] == "no_change"
+        assert claim["site_id"] == summary["ids"]["sites"]["general"]
+        assert claim["evidence_id"] == ids["statement"]
+        assert QUOTE in evidence.get_evidence(case, ids["statement"])["text"]
+        for key in ("scene_before", "scene_after", "photo", "testimony"):
+            assert f"#{ids[key]} " in claim["verdict_reasons"]
+    finally:
+        case.close()
+
+
+def test_the_incident_links_evidence_with_roles(demo):
+    folder, summary = demo
+    case = open_demo(folder)
+    try:
+        incident = incidents.show_incident(case, summary["ids"]["incident"])
+        assert incident["type"] == "airstrike" and incident["certainty"] == "confirmed"
+        assert incident["damage_class"] == "severe"
+        assert incident["site"]["name"] == SITES["general"].name
+        roles = {link["evidence_id"]: link["role"] for link in incident["links"]}
+        expected = {summary["ids"]["evidence"][key]: role for key, role, _ in LINKS}
+        assert roles == expected
+        assert {"supports", "contradicts", "context"} == set(roles.values())
+    finally:
+        case.close()
+
+
+def test_images_are_real_pngs_and_the_thumbnail_names_its_parent(demo):
+    folder, summary = demo
+    ids = summary["ids"]["evidence"]
+    case = open_demo(folder)
+    try:
+        assert png_size(evidence.read_original(case, ids["photo"])) == (64, 48)
+        assert png_size(evidence.read_original(case, ids["scene_after"])) == (64, 64)
+        thumbnail = derived.get_derived(case, summary["ids"]["derived"])
+        photo = evidence.get_evidence(case, ids["photo"])
+        assert thumbnail["parents"] == [photo["blob_sha256"]]
+        assert thumbnail["evidence_id"] == ids["photo"]
+        assert thumbnail["parameters"]["step"] == 4
+        assert png_size(case.blobs.read(thumbnail["blob_sha256"])) == (16, 12)
+        row = evidence.get_evidence(case, ids["dataset_row"])
+        assert '"who_ssa_certainty": "Confirmed"' in row["native"]
+    finally:
+        case.close()
+
+
+def test_the_demo_refuses_an_existing_folder_without_replace(demo):
+    folder, _ = demo
+    with pytest.raises(CaseError, match="not empty"):
+        build_demo(folder)
+
+
+def test_replace_rebuilds_the_demo(demo):
+    folder, summary = demo
+    before = read_description(folder)["case_uid"]
+    rebuilt = build_demo(folder, replace=True)
+    assert read_description(folder)["case_uid"] != before
+    assert rebuilt["counts"]["audit_entries"] == summary["counts"]["audit_entries"]
+    assert rebuilt["audit"]["ok"]
+
+
+def test_replace_refuses_a_folder_that_is_not_a_case(case_dir):
+    folder = case_dir("precious")
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a case")
+    with pytest.raises(CaseError, match="not a Siteline case"):
+        build_demo(folder, replace=True)
+    assert (folder / "notes.txt").read_text() == "not a case"
