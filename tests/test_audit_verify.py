@@ -190,6 +190,22 @@ def test_an_entry_whose_actor_was_altered_is_named(case, built):
     assert "altered" in problem.what
 
 
+def test_a_redacted_entry_that_carries_records_is_named(case, built):
+    """Redaction drops records and keeps their digests; an entry marked redacted that
+    still carries a record was edited, whatever its hash says."""
+    target = entry_for(case, "create", "site", built["school"]["id"])
+    forged = json.dumps({"name": "a different school"})
+    execute(
+        case,
+        update(audit_log)
+        .where(audit_log.c.seq == target["seq"])
+        .values(redacted=True, after=forged),
+    )
+    problem = first_problem(case)
+    assert problem.where.startswith(f"audit entry #{target['seq']} ")
+    assert "redacted yet carries records" in problem.what
+
+
 def test_an_entry_altered_and_rehashed_is_named_by_the_link_that_follows(case, built):
     """A forger who knows the hashing recomputes the entry's hash; the next entry's link
     to it still holds the old one."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from siteline.domain.entities import Custody, EvidenceItem, Source
-from siteline.errors import CaseError, KeyRequired
+from siteline.domain.entities import Custody, DerivedItem, EvidenceItem, Source
+from siteline.errors import CaseError, InvalidInput, KeyRequired
 from siteline.keys import Sealer, load_key, write_new_key
-from siteline.services import audit, cases, evidence, sources
+from siteline.services import audit, cases, derived, evidence, sources
 from siteline.store import case_folder
+from siteline.store.schema import blobs, metadata
 from siteline.store.schema import evidence as evidence_table
-from siteline.store.schema import metadata
 
 TESTIMONY = "Umm Khaled saw the second strike from the Qasr bakery at dawn."
 FILENAME = "interview-umm-khaled.txt"
@@ -221,3 +221,35 @@ def test_a_case_made_without_a_key_is_bound_to_the_first_key_that_seals(case_dir
         opened.close()
     with pytest.raises(CaseError, match="not this case's key"):
         cases.open_case(folder, key_file=other)
+
+
+def test_bytes_stored_in_the_clear_cannot_return_as_confidential(case):
+    public = evidence.add_evidence(
+        case, EvidenceItem(kind="document", text=TESTIMONY), Custody(method="typed in")
+    )
+    evidence.delete_evidence(case, public["id"], "belongs in a testimony")
+    before = state(case)
+    with pytest.raises(InvalidInput, match="stored in the clear for a deleted item"):
+        add_testimony(case)
+    assert state(case) == before
+
+
+def test_what_is_derived_from_sealed_material_is_sealed(case):
+    testimony = add_testimony(case)
+    redacted = b"A witness saw the second strike at dawn."
+    made = derived.add_derived(
+        case,
+        DerivedItem(
+            kind="redacted_copy",
+            parents=[testimony["blob_sha256"]],
+            method="manual redaction",
+            method_version="1",
+            data=redacted,
+            evidence_id=testimony["id"],
+        ),
+    )
+    assert redacted not in every_file_in_the_folder(case)
+    with case.read() as connection:
+        stored = connection.execute(select(blobs).where(blobs.c.id == made["blob_sha256"])).one()
+    assert stored.encrypted
+    assert case.sealer.open(case.blobs.read(stored.stored_sha256), f"blob:{stored.id}") == redacted

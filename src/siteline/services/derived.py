@@ -12,24 +12,33 @@ from sqlalchemy import select
 
 from siteline.domain.entities import Custody, DerivedItem
 from siteline.errors import NotFound
-from siteline.services.evidence import custody_row
+from siteline.services.cases import ensure_key_recorded
+from siteline.services.evidence import blob_context, custody_row
+from siteline.store.blobs import sha256_hex
 from siteline.store.case_folder import Case
 from siteline.store.schema import blobs, derived_items
 
 
 def add_derived(case: Case, item: DerivedItem) -> dict:
     with case.write() as transaction:
-        known = set(
+        parents = dict(
             transaction.connection.execute(
-                select(blobs.c.id).where(blobs.c.id.in_(item.parents))
-            ).scalars()
+                select(blobs.c.id, blobs.c.encrypted).where(blobs.c.id.in_(item.parents))
+            ).all()
         )
-        missing = [parent for parent in item.parents if parent not in known]
+        missing = [parent for parent in item.parents if parent not in parents]
         if missing:
             raise NotFound(f"parents: no stored original with sha256 {missing[0]}")
         if item.evidence_id is not None:
             transaction.require("evidence", item.evidence_id, field="evidence")
-        digest = transaction.put_blob(item.data, item.media_type) if item.data is not None else None
+        digest = None
+        if item.data is not None:
+            # What is computed from sealed material is as confidential as its parent.
+            sealed = None
+            if any(parents.values()):
+                ensure_key_recorded(case, transaction)
+                sealed = case.sealer.seal(item.data, blob_context(sha256_hex(item.data)))
+            digest = transaction.put_blob(item.data, item.media_type, sealed_data=sealed)
         record = transaction.insert(
             "derived",
             {

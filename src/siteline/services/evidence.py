@@ -53,7 +53,7 @@ def add_many(case: Case, items: Sequence[tuple[EvidenceItem, Custody]]) -> list[
             ensure_key_recorded(case, transaction)
         blob_rows, records, custody_rows = [], [], []
         now = utc_now_stored()
-        stored_before = _existing_blobs(transaction, digests)
+        stored_before = _existing_blobs(transaction, items, digests)
         for (item, how), digest in zip(items, digests, strict=True):
             evidence_id = transaction.next_id("evidence")
             if digest not in stored_before:
@@ -84,16 +84,25 @@ def _refuse_duplicates(transaction: Transaction, items, digests: list[str]) -> N
             )
 
 
-def _existing_blobs(transaction: Transaction, digests: list[str]) -> set[str]:
-    """Blobs already stored (the bytes of a deleted item added again are not stored twice)."""
-    found: set[str] = set()
+def _existing_blobs(transaction: Transaction, items, digests: list[str]) -> set[str]:
+    """Blobs already stored (the bytes of a deleted item added again are not stored twice).
+
+    Stored bytes keep the sealing they were stored with, so bytes once stored in the clear
+    cannot come back as confidential (they are already readable on disk), nor sealed bytes
+    come back as public (they could not be read without the key)."""
+    found: dict[str, bool] = {}
     for chunk in _chunks(digests, HASH_CHUNK):
-        found.update(
-            transaction.connection.execute(
-                select(blobs.c.id).where(blobs.c.id.in_(chunk))
-            ).scalars()
-        )
-    return found
+        query = select(blobs.c.id, blobs.c.encrypted).where(blobs.c.id.in_(chunk))
+        found.update(transaction.connection.execute(query).all())
+    for (item, _), digest in zip(items, digests, strict=True):
+        if digest in found and found[digest] != item.confidential:
+            stored_as = "sealed" if found[digest] else "in the clear"
+            raise InvalidInput(
+                item.original_filename or "text",
+                f"these bytes were stored {stored_as} for a deleted item (sha256 {digest}); "
+                f"they cannot be added again as {item.sensitivity.value}",
+            )
+    return set(found)
 
 
 def _check_references(transaction: Transaction, items: Iterable[EvidenceItem]) -> None:

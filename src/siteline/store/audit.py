@@ -113,6 +113,9 @@ def _entry_problem(entry, previous, following, hashes_seen, linked_to) -> Proble
     # The links are read before the entry's own hash: renumbering an entry (to remove,
     # insert or reorder others) also breaks its hash, and the links say which it was.
     where = _where(entry)
+    if entry["redacted"] and (entry["before"] is not None or entry["after"] is not None):
+        # Redaction only ever removes records; a redacted entry with records was edited.
+        return Problem(where, "altered: it is marked redacted yet carries records")
     if not entry["redacted"]:
         if state_digest(entry["before"]) != entry["before_sha256"]:
             return Problem(where, "altered: its 'before' record does not match its digest")
