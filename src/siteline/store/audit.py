@@ -109,18 +109,27 @@ def _span(first: int, last: int) -> str:
     return f"audit entry #{first}" if first == last else f"audit entries #{first}..#{last}"
 
 
+def records_problem(entry: dict[str, Any]) -> str | None:
+    """Whether the records an entry carries are the ones its digests (and so its hash) vouch for."""
+    if entry["redacted"]:
+        if entry["before"] is not None or entry["after"] is not None:
+            # Redaction only ever removes records; a redacted entry with records was edited.
+            return "altered: it is marked redacted yet carries records"
+        return None
+    if state_digest(entry["before"]) != entry["before_sha256"]:
+        return "altered: its 'before' record does not match its digest"
+    if state_digest(entry["after"]) != entry["after_sha256"]:
+        return "altered: its 'after' record does not match its digest"
+    return None
+
+
 def _entry_problem(entry, previous, following, hashes_seen, linked_to) -> Problem | None:
     # The links are read before the entry's own hash: renumbering an entry (to remove,
     # insert or reorder others) also breaks its hash, and the links say which it was.
     where = _where(entry)
-    if entry["redacted"] and (entry["before"] is not None or entry["after"] is not None):
-        # Redaction only ever removes records; a redacted entry with records was edited.
-        return Problem(where, "altered: it is marked redacted yet carries records")
-    if not entry["redacted"]:
-        if state_digest(entry["before"]) != entry["before_sha256"]:
-            return Problem(where, "altered: its 'before' record does not match its digest")
-        if state_digest(entry["after"]) != entry["after_sha256"]:
-            return Problem(where, "altered: its 'after' record does not match its digest")
+    problem = records_problem(entry)
+    if problem:
+        return Problem(where, problem)
     expected_seq = previous["seq"] + 1 if previous else 1
     previous_hash = previous["hash"] if previous else GENESIS
     if entry["seq"] < expected_seq:
