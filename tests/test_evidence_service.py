@@ -13,7 +13,7 @@ import pytest
 from siteline import __version__
 from siteline.domain.entities import Custody, EvidenceItem, Site, Source
 from siteline.domain.values import FuzzyTime, Location
-from siteline.errors import Duplicate, InvalidInput, NotFound
+from siteline.errors import CaseError, Duplicate, InvalidInput, NotFound
 from siteline.services import audit, cases, evidence, sites, sources
 from siteline.store.case_folder import read_head
 
@@ -329,6 +329,24 @@ def test_a_failure_after_files_were_written_takes_them_back(case):
         evidence.add_many(case, batch)
     assert state(case) == before
     assert not case.blobs.has(hashlib.sha256(PHOTO).hexdigest())
+
+
+def test_a_blob_store_that_cannot_be_written_fails_cleanly_naming_the_path(case):
+    first, second = b"first original", b"second original"
+    blocked = case.blobs.root / "sha256" / hashlib.sha256(second).hexdigest()[:2]
+    if blocked == case.blobs.path_for(hashlib.sha256(first).hexdigest()).parent:
+        pytest.fail("the two originals must fall in different folders for this test")
+    blocked.write_text("a file where the store needs a folder")
+    before = state(case)
+    batch = [
+        (EvidenceItem(kind="photo", data=first), Custody("copied")),
+        (EvidenceItem(kind="photo", data=second), Custody("copied")),
+    ]
+    with pytest.raises(CaseError, match=f"{blocked}: the original cannot be stored"):
+        evidence.add_many(case, batch)
+    assert state(case) == before
+    assert not case.blobs.has(hashlib.sha256(first).hexdigest())
+    assert not any((case.blobs.root / "incoming").iterdir())
 
 
 @pytest.mark.parametrize(

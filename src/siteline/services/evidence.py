@@ -51,13 +51,18 @@ def add_many(case: Case, items: Sequence[tuple[EvidenceItem, Custody]]) -> list[
         _check_references(transaction, [item for item, _ in items])
         if any(item.confidential for item, _ in items):
             ensure_key_recorded(case, transaction)
-        blob_rows, records, custody_rows = [], [], []
         now = utc_now_stored()
         stored_before = _existing_blobs(transaction, items, digests)
+        files, blob_rows = [], []
+        for (item, _), digest in zip(items, digests, strict=True):
+            if digest not in stored_before:
+                on_disk, stored_digest = _as_stored(case, item, digest)
+                files.append((on_disk, stored_digest))
+                blob_rows.append(_blob_row(item, digest, stored_digest, now))
+        transaction.write_blobs_behind(files)
+        records, custody_rows = [], []
         for (item, how), digest in zip(items, digests, strict=True):
             evidence_id = transaction.next_id("evidence")
-            if digest not in stored_before:
-                blob_rows.append(_blob_row(case, transaction, item, digest, now))
             records.append(_evidence_row(case, item, evidence_id, digest, how, now))
             custody_rows.append(_custody_row(case, how, evidence_id, digest, now))
         transaction.insert_many("blob", blob_rows)
@@ -114,21 +119,19 @@ def _check_references(transaction: Transaction, items: Iterable[EvidenceItem]) -
                 checked.add((object_type, object_id))
 
 
-def _blob_row(
-    case: Case, transaction: Transaction, item: EvidenceItem, digest: str, now: str
-) -> dict:
-    data = item.original_bytes
+def _as_stored(case: Case, item: EvidenceItem, digest: str) -> tuple[bytes, str]:
+    """The bytes that go to disk for an item, and their SHA-256: sealed when confidential."""
     if item.confidential:
-        on_disk, known = case.sealer.seal(data, blob_context(digest)), None
-    else:
-        on_disk, known = data, digest  # already hashed: the store need not hash it again
-    stored_digest, written = case.blobs.put(on_disk, known)
-    if written:
-        transaction.new_blob_files.append(stored_digest)
+        sealed = case.sealer.seal(item.original_bytes, blob_context(digest))
+        return sealed, sha256_hex(sealed)
+    return item.original_bytes, digest  # already hashed: no second pass over the bytes
+
+
+def _blob_row(item: EvidenceItem, digest: str, stored_digest: str, now: str) -> dict:
     media_type = item.media_type or ("text/plain; charset=utf-8" if item.data is None else None)
     return {
         "id": digest,
-        "size": len(data),
+        "size": len(item.original_bytes),
         "media_type": media_type,
         "encrypted": item.confidential,
         "stored_sha256": stored_digest,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _quote  # JSON string, non-ASCII kept
 from typing import Any
 
 from siteline.store.canonical import canonical_json
@@ -22,22 +23,39 @@ def state_digest(state_json: str | None) -> str:
     return hashlib.sha256((state_json if state_json is not None else "null").encode()).hexdigest()
 
 
+# The fields an entry's hash covers, in the sorted order canonical JSON puts them in.
+HASHED_FIELDS = (
+    "action",
+    "actor",
+    "after_sha256",
+    "at",
+    "before_sha256",
+    "object_id",
+    "object_type",
+    "prev_hash",
+    "seq",
+)
+
+_PREFIXES = [f'"{key}":' for key in HASHED_FIELDS[:-1]]
+
+
 def entry_hash(entry: dict[str, Any]) -> str:
-    covered = {
-        key: entry[key]
-        for key in (
-            "seq",
-            "at",
-            "actor",
-            "action",
-            "object_type",
-            "object_id",
-            "before_sha256",
-            "after_sha256",
-            "prev_hash",
-        )
-    }
-    return hashlib.sha256(canonical_json(covered).encode()).hexdigest()
+    """SHA-256 of the canonical JSON of the hashed fields.
+
+    Written out field by field rather than through `canonical_json` of a new dict: every
+    change writes an entry, and this is the same text at a third of the cost. The text is
+    the canonical form only while every field but `seq` is a string, so anything else
+    goes the long way (and hashes as canonical JSON says).
+    """
+    values = [entry[key] for key in HASHED_FIELDS]
+    seq = values[-1]
+    if type(seq) is not int or not all(type(value) is str for value in values[:-1]):
+        return hashlib.sha256(
+            canonical_json(dict(zip(HASHED_FIELDS, values, strict=True))).encode()
+        ).hexdigest()
+    parts = [prefix + _quote(value) for prefix, value in zip(_PREFIXES, values, strict=False)]
+    text = "{" + ",".join(parts) + f',"seq":{seq}' + "}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def make_entry(

@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
+
+from siteline.errors import CaseError
 
 HASH_NAME = "sha256"
 
@@ -32,7 +35,7 @@ class BlobStore:
         self._incoming.mkdir(parents=True, exist_ok=True)
 
     def path_for(self, digest: str) -> Path:
-        return self._files / digest[:2] / digest[2:4] / digest
+        return self._files / digest[:2] / digest
 
     def has(self, digest: str) -> bool:
         return self.path_for(digest).exists()
@@ -42,24 +45,46 @@ class BlobStore:
         digest = digest or sha256_hex(data)
         # Plain strings and os calls: bulk adds store thousands of files a second, and
         # pathlib's objects cost more than the file system does. Same layout as path_for.
-        folder = f"{self._files}/{digest[:2]}/{digest[2:4]}"
+        folder = f"{self._files}/{digest[:2]}"
         final = f"{folder}/{digest}"
         if os.path.exists(final):
             return digest, False
+        try:
+            self._write_new(data, folder, final)
+        except OSError as error:
+            where = error.filename or final
+            raise CaseError(f"{where}: the original cannot be stored ({error.strerror})") from None
+        return digest, True
+
+    def _write_new(self, data: bytes, folder: str, final: str) -> None:
         if folder not in self._made_dirs:
             os.makedirs(folder, exist_ok=True)
             self._made_dirs.add(folder)
-        temporary = f"{self._incoming}/{digest}.{os.getpid()}.part"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        temporary = f"{self._incoming}/{os.path.basename(final)}.{os.getpid()}.part"
+        descriptor = self._open_new(temporary)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(descriptor, view) :]
-        finally:
-            os.close(descriptor)
-        os.chmod(temporary, 0o444)
-        os.replace(temporary, final)
-        return digest, True
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(descriptor, view) :]
+            finally:
+                os.close(descriptor)
+            os.replace(temporary, final)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    @staticmethod
+    def _open_new(path: str) -> int:
+        # Created read-only at once (the descriptor may still write): no chmod afterwards.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        try:
+            return os.open(path, flags, 0o444)
+        except FileExistsError:
+            # Left by a process of this id that stopped half-way; it was never a blob.
+            os.unlink(path)
+            return os.open(path, flags, 0o444)
 
     def read(self, digest: str) -> bytes:
         return self.path_for(digest).read_bytes()

@@ -3,6 +3,10 @@
 import json
 from typing import Any
 
+# One encoder made once: `json.dumps` with these options builds a new one on every call,
+# and every change to a case serialises its records.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,8 @@ class Case:
                     head_written = True
         except BaseException:
             if transaction is not None:
+                with suppress(Exception):  # the first error is the one to report
+                    transaction.finish_blob_writes()
                 for digest in transaction.new_blob_files:
                     self.blobs.remove_new(digest)
             if head_written:
