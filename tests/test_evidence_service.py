@@ -331,6 +331,16 @@ def test_a_failure_after_files_were_written_takes_them_back(case):
     assert not case.blobs.has(hashlib.sha256(PHOTO).hexdigest())
 
 
+def test_a_stray_file_under_a_new_blob_name_is_replaced_by_the_right_bytes(case):
+    # As left by a process that wrote the file and stopped before its commit.
+    stray = case.blobs.path_for(hashlib.sha256(PHOTO).hexdigest())
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"half a photo")
+    item = evidence.add_evidence(case, EvidenceItem(kind="photo", data=PHOTO), Custody("copied"))
+    assert evidence.read_original(case, item["id"]) == PHOTO
+    assert audit.verify(case).ok
+
+
 def test_a_blob_store_that_cannot_be_written_fails_cleanly_naming_the_path(case):
     first, second = b"first original", b"second original"
     blocked = case.blobs.root / "sha256" / hashlib.sha256(second).hexdigest()[:2]

@@ -59,7 +59,7 @@ def add_many(case: Case, items: Sequence[tuple[EvidenceItem, Custody]]) -> list[
                 on_disk, stored_digest = _as_stored(case, item, digest)
                 files.append((on_disk, stored_digest))
                 blob_rows.append(_blob_row(item, digest, stored_digest, now))
-        transaction.write_blobs_behind(files)
+        transaction.write_new_blobs(files)
         records, custody_rows = [], []
         for (item, how), digest in zip(items, digests, strict=True):
             evidence_id = transaction.next_id("evidence")

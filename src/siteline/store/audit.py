@@ -20,7 +20,12 @@ GENESIS = "0" * 64
 
 
 def state_digest(state_json: str | None) -> str:
-    return hashlib.sha256((state_json if state_json is not None else "null").encode()).hexdigest()
+    if state_json is None:
+        return NO_STATE_DIGEST  # every creation has no 'before': worked out once
+    return hashlib.sha256(state_json.encode()).hexdigest()
+
+
+NO_STATE_DIGEST = hashlib.sha256(b"null").hexdigest()
 
 
 # The fields an entry's hash covers, in the sorted order canonical JSON puts them in.

@@ -8,6 +8,7 @@ half-written original under a real hash.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 from collections.abc import Iterator
@@ -17,6 +18,9 @@ from pathlib import Path
 from siteline.errors import CaseError
 
 HASH_NAME = "sha256"
+
+# syncfs(2) flushes one file system rather than all of them; Linux only.
+_syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -37,24 +41,48 @@ class BlobStore:
     def path_for(self, digest: str) -> Path:
         return self._files / digest[:2] / digest
 
+    def _path_text(self, digest: str) -> str:
+        # Plain strings and os calls: bulk adds store thousands of files a second, and
+        # pathlib's objects cost more than the file system does. Same layout as path_for.
+        return f"{self._files}/{digest[:2]}/{digest}"
+
     def has(self, digest: str) -> bool:
         return self.path_for(digest).exists()
 
     def put(self, data: bytes, digest: str | None = None) -> tuple[str, bool]:
         """Stores bytes; returns their digest and whether a new file was written."""
         digest = digest or sha256_hex(data)
-        # Plain strings and os calls: bulk adds store thousands of files a second, and
-        # pathlib's objects cost more than the file system does. Same layout as path_for.
-        folder = f"{self._files}/{digest[:2]}"
-        final = f"{folder}/{digest}"
-        if os.path.exists(final):
+        if os.path.exists(self._path_text(digest)):
             return digest, False
+        return self.put_absent(data, digest), True
+
+    def put_absent(self, data: bytes, digest: str) -> str:
+        """Stores bytes the case's records say it does not hold yet; returns the digest.
+
+        No look for an existing file first: the records are the authority, and a stray file
+        left under this name (by a process that stopped before its commit) is replaced by
+        the right bytes.
+        """
+        final = self._path_text(digest)
         try:
-            self._write_new(data, folder, final)
+            self._write_new(data, os.path.dirname(final), final)
         except OSError as error:
             where = error.filename or final
             raise CaseError(f"{where}: the original cannot be stored ({error.strerror})") from None
-        return digest, True
+        return digest
+
+    def sync(self) -> None:
+        """Makes the files written so far durable: the store's own file system where Linux
+        can say which (syncfs), else every file system."""
+        if _syncfs is None:
+            os.sync()
+            return
+        descriptor = os.open(self.root, os.O_RDONLY)
+        try:
+            if _syncfs(descriptor) != 0:
+                os.sync()
+        finally:
+            os.close(descriptor)
 
     def _write_new(self, data: bytes, folder: str, final: str) -> None:
         if folder not in self._made_dirs:

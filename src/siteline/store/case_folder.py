@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import uuid
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,7 @@ class Case:
                 yield transaction
                 transaction.flush()
                 if transaction.new_blob_files:
-                    os.sync()  # the originals are durable before anyone relies on them
+                    self.blobs.sync()  # the originals are durable before anyone relies on them
                 # The head is written before the commit, while the write lock is held, so
                 # that of two writers the later one always leaves its head last (`audit
                 # verify` flags a chain that runs past its head); taken back below if the
@@ -83,8 +83,6 @@ class Case:
                     head_written = True
         except BaseException:
             if transaction is not None:
-                with suppress(Exception):  # the first error is the one to report
-                    transaction.finish_blob_writes()
                 for digest in transaction.new_blob_files:
                     self.blobs.remove_new(digest)
             if head_written:

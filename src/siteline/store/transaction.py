@@ -9,7 +9,6 @@ as it was.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -107,8 +106,6 @@ class Transaction:
         self._next_ids: dict[str, int] = {}
         self.new_blob_files: list[str] = []
         self._blobs_known: set[str] = set()
-        self._writer: threading.Thread | None = None
-        self._writer_error: BaseException | None = None
 
     # Reading, inside the lock.
 
@@ -151,8 +148,9 @@ class Transaction:
             complete.append(coerce_row(table, values))
         if complete:
             bulk_insert(self.connection, table, complete)
+        at = utc_now_precise()  # one moment for the records one call creates together
         for row in complete:
-            self._record("create", object_type, row["id"], None, row)
+            self._record("create", object_type, row["id"], None, row, at)
         return complete
 
     def update(
@@ -204,34 +202,11 @@ class Transaction:
         self._blobs_known.add(digest)
         return digest
 
-    def write_blobs_behind(self, files: list[tuple[bytes, str]]) -> None:
-        """Writes blob files (bytes as stored, and their digest) on a second thread.
-
-        Creating files is kernel time, which runs while this thread builds and audits the
-        records, so a bulk add costs about the longer of the two rather than their sum.
-        The files are all written, or the change fails, before it commits (`flush`).
-        """
-        self.finish_blob_writes()
-        self._writer = threading.Thread(target=self._write_blobs, args=(files,), daemon=True)
-        self._writer.start()
-
-    def _write_blobs(self, files: list[tuple[bytes, str]]) -> None:
-        try:
-            for data, digest in files:
-                stored, written = self.blob_store.put(data, digest)
-                if written:
-                    self.new_blob_files.append(stored)
-        except BaseException as error:  # handed to the writing thread in finish_blob_writes
-            self._writer_error = error
-
-    def finish_blob_writes(self) -> None:
-        """Waits for blob files written behind; raises what stopped them, if anything did."""
-        if self._writer is not None:
-            self._writer.join()
-            self._writer = None
-        if self._writer_error is not None:
-            error, self._writer_error = self._writer_error, None
-            raise error
+    def write_new_blobs(self, files: list[tuple[bytes, str]]) -> None:
+        """Writes files for blobs the case does not hold yet (the bytes as stored, and their
+        digest); taken back if the change fails."""
+        for data, digest in files:
+            self.new_blob_files.append(self.blob_store.put_absent(data, digest))
 
     def record_event(
         self, action: str, object_type: str, object_id: Any, detail: dict[str, Any]
@@ -239,12 +214,12 @@ class Transaction:
         """An audit entry for an act that changes no record (an import, an export)."""
         self._record(action, object_type, object_id, None, detail)
 
-    def _record(self, action, object_type, object_id, before, after) -> None:
+    def _record(self, action, object_type, object_id, before, after, at=None) -> None:
         self.head_seq += 1
         entry = audit.make_entry(
             self.head_seq,
             self.head_hash,
-            utc_now_precise(),
+            at or utc_now_precise(),
             self.actor,
             action,
             object_type,
@@ -262,7 +237,6 @@ class Transaction:
             self.head_seq, self.head_hash = entry["seq"], entry["hash"]
 
     def flush(self) -> None:
-        self.finish_blob_writes()
         if self._entries:
             bulk_insert(self.connection, audit_log, self._entries)
             self._entries = []
