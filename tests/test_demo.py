@@ -198,3 +198,27 @@ def test_replace_refuses_a_folder_that_is_not_a_case(case_dir):
     with pytest.raises(CaseError, match="not a Siteline case"):
         build_demo(folder, replace=True)
     assert (folder / "notes.txt").read_text() == "not a case"
+
+
+def test_the_command_says_what_it_made(case_dir):
+    from click.testing import CliRunner
+
+    from siteline.cli import cli
+
+    folder = case_dir("demo-cli")
+    result = CliRunner().invoke(cli, ["demo", str(folder)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    output = result.output
+    assert f"in {folder}" in output
+    assert "Its key (made)" in output
+    for site in SITES.values():
+        assert site.name in output
+    for kind in ("article", "social_post", "photo", "satellite_scene", "testimony"):
+        assert f"  {kind} " in output
+    assert "contradicted" in output
+    case = open_demo(folder)
+    try:
+        entries = audit.verify(case).entries
+    finally:
+        case.close()
+    assert f"Audit chain: {entries} entries" in output and ": intact." in output

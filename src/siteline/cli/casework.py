@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from siteline.cli.context import pass_context
-from siteline.cli.output import emit_json, emit_record, json_option
+from siteline.cli.output import emit_json, emit_record, emit_table, json_option
 from siteline.keys import write_new_key
 from siteline.services import audit, cases
 
@@ -150,8 +150,41 @@ def demo(ctx, folder, replace, as_json) -> None:
     if as_json:
         emit_json(summary)
         return
-    for key, value in summary.items():
-        click.echo(f"{key}: {value}")
+    _describe_demo(summary)
+
+
+def _describe_demo(summary: dict) -> None:
+    """What the demo made, read back from the case, and where to look next."""
+    from siteline.services import claims, evidence, incidents, sites
+
+    counts, report, folder = summary["counts"], summary["audit"], summary["folder"]
+    click.echo(
+        f"Built the demonstration case {counts['case']!r} in {folder} ({counts['backend']})."
+    )
+    made = "made" if summary["key_created"] else "reused"
+    click.echo(f"Its key ({made}): {summary['key_file']}, kept outside the case folder.")
+    case = cases.open_case(Path(folder), Path(summary["key_file"]))
+    try:
+        click.echo("\nSites:")
+        emit_table(sites.list_sites(case), ["id", "name", "kind", "operator"], False)
+        click.echo("\nEvidence:")
+        emit_table(evidence.list_evidence(case), ["id", "kind", "title", "sensitivity"], False)
+        click.echo("\nIncident:")
+        for incident in incidents.list_incidents(case):
+            emit_record(incident, False)
+        click.echo("\nClaim:")
+        for claim in claims.list_claims(case):
+            emit_table([claim], ["id", "speaker", "quote", "verdict"], False)
+    finally:
+        case.close()
+    outcome = "intact" if report["ok"] else "PROBLEMS: " + "; ".join(report["problems"])
+    click.echo(
+        f"\nAudit chain: {report['entries']} entries; {report['records']} records and "
+        f"{report['blobs']} files checked: {outcome}."
+    )
+    click.echo(
+        f"Look further: siteline -C {folder} evidence show 4 / incident show 1 / claim show 1"
+    )
 
 
 COMMANDS = [init, status, key_group, audit_group, export_group, import_group, demo]
