@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,11 +17,35 @@ from siteline.domain.entities import Custody, EvidenceItem, Site, Source
 from siteline.errors import CaseError
 from siteline.keys import Sealer, load_key
 from siteline.services import audit, cases, evidence, sites, sources
-from siteline.store import case_folder, database
+from siteline.store import case_folder, database, transaction
 from siteline.store.blobs import BlobStore
 from siteline.store.schema import metadata
 
 FIRST_REVISION = "0001"
+
+
+@contextmanager
+def writing_only_columns_of(engine):
+    """The services as a release of an older schema ran them: records have only the
+    columns that schema has, and the audit entries record exactly those."""
+    present = inspect(engine)
+    saved = dict(transaction._CONVERTERS)
+    for table in metadata.tables.values():
+        if not present.has_table(table.name):
+            continue
+        names = {column["name"] for column in present.get_columns(table.name)}
+        keys, converters = transaction._converters(table)
+        transaction._CONVERTERS[table] = (
+            frozenset(keys & names),
+            [(key, convert) for key, convert in converters if key in names],
+        )
+    transaction._INSERTS.clear()
+    try:
+        yield
+    finally:
+        transaction._CONVERTERS.clear()
+        transaction._CONVERTERS.update(saved)
+        transaction._INSERTS.clear()
 
 
 def make_case_at_first_revision(folder, key_file):
@@ -48,6 +73,14 @@ def make_case_at_first_revision(folder, key_file):
     old = case_folder.Case(
         folder, description, engine, BlobStore(folder / case_folder.BLOB_FOLDER), sealer
     )
+    with writing_only_columns_of(engine):
+        made = _fill_old_case(old, description, sealer)
+    assert database.current_revision(engine) == FIRST_REVISION
+    old.close()
+    return made
+
+
+def _fill_old_case(old, description, sealer) -> dict:
     with old.write() as transaction:
         transaction.insert(
             "case",
@@ -70,8 +103,6 @@ def make_case_at_first_revision(folder, key_file):
         EvidenceItem(kind="testimony", text="An old statement.", source_id=witness["id"]),
         Custody(method="interview"),
     )
-    assert database.current_revision(engine) == FIRST_REVISION
-    old.close()
     return {"site": site, "witness": witness, "photo": photo, "testimony": testimony}
 
 
@@ -135,7 +166,7 @@ def test_opening_a_case_at_head_changes_nothing(case, key_file):
 
 
 def test_the_comparison_sees_a_schema_left_behind(case_dir, key_file):
-    """The check above has teeth: a case still at 0001 lacks exactly 0002's indexes."""
+    """The check above has teeth: a case still at 0001 lacks exactly what 0002 and 0003 add."""
     folder = case_dir("old")
     make_case_at_first_revision(folder, key_file)
     description = case_folder.read_description(folder)
@@ -145,6 +176,28 @@ def test_the_comparison_sees_a_schema_left_behind(case_dir, key_file):
             differences = compare_metadata(MigrationContext.configure(connection), metadata)
     finally:
         engine.dispose()
-    missing = {change[1].name for change in differences if change[0] == "add_index"}
-    assert missing == {index.name for table in metadata.tables.values() for index in table.indexes}
-    assert len(differences) == len(missing)
+    seen = {(change[0], _name_of(change)) for change in differences}
+    added_tables = {"evidence_relations", "gazetteer_entries"}
+    added_columns = {
+        ("evidence", name)
+        for name in ("ingest_key", "within_id", "platform", "platform_id")
+        + ("author_handle", "author_name", "details")
+    } | {("claims", "status")}
+    expected = (
+        {("add_index", index.name) for table in metadata.tables.values() for index in table.indexes}
+        | {("add_table", name) for name in added_tables}
+        | {("add_column", column) for column in added_columns}
+        | {("add_fk", ("evidence", "within_id"))}
+    )
+    assert seen == expected
+    assert len(differences) == len(expected)
+
+
+def _name_of(change: tuple):
+    kind = change[0]
+    if kind == "add_column":
+        return (change[2], change[3].name)
+    if kind == "add_fk":
+        constraint = change[1]
+        return (constraint.parent.name, constraint.column_keys[0])
+    return change[1].name

@@ -152,6 +152,16 @@ class EvidenceItem:
     graphic: bool = False
     language: str | None = None
     native: dict[str, Any] | None = None
+    # From ingest: the item's identity in its source, and the item whose original holds
+    # it (a post within an export file, a row within a dataset): such an item has no
+    # original bytes of its own.
+    ingest_key: str | None = None
+    within_id: int | None = None
+    platform: str | None = None
+    platform_id: str | None = None
+    author_handle: str | None = None
+    author_name: str | None = None
+    details: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.kind = parse_term(EvidenceKind, self.kind, "kind")
@@ -162,7 +172,10 @@ class EvidenceItem:
         if self.kind is EvidenceKind.TESTIMONY:
             # Testimony identifies a witness by its content: it is always confidential.
             self.sensitivity = Sensitivity.CONFIDENTIAL
-        if self.data is None and not (self.text and self.text.strip()):
+        if self.within_id is not None:
+            if self.data is not None:
+                raise InvalidInput("evidence", "an item within another has no bytes of its own")
+        elif self.data is None and not (self.text and self.text.strip()):
             raise InvalidInput("evidence", "give a file or a text")
         if not 1 <= int(self.credibility) <= 6:
             raise InvalidInput(
@@ -178,6 +191,10 @@ class EvidenceItem:
     @property
     def confidential(self) -> bool:
         return self.sensitivity is Sensitivity.CONFIDENTIAL
+
+    @property
+    def has_own_original(self) -> bool:
+        return self.within_id is None
 
     @property
     def original_bytes(self) -> bytes:

@@ -18,7 +18,15 @@ from siteline.errors import Duplicate, InvalidInput, NotFound
 from siteline.services.cases import ensure_key_recorded
 from siteline.store.blobs import sha256_hex
 from siteline.store.case_folder import Case
-from siteline.store.schema import audit_log, blobs, custody, derived_items, evidence, evidence_links
+from siteline.store.schema import (
+    audit_log,
+    blobs,
+    custody,
+    derived_items,
+    evidence,
+    evidence_links,
+    evidence_relations,
+)
 from siteline.store.transaction import Transaction, utc_now_stored
 
 # Lookups of existing hashes go to the database in chunks this large.
@@ -46,34 +54,46 @@ def add_evidence(case: Case, item: EvidenceItem, how: Custody) -> dict:
 def add_many(case: Case, items: Sequence[tuple[EvidenceItem, Custody]]) -> list[dict]:
     """Adds items in one transaction: all of them, or, on any error, none."""
     with case.write() as transaction:
-        digests = [sha256_hex(item.original_bytes) for item, _ in items]
-        _refuse_duplicates(transaction, items, digests)
-        _check_references(transaction, [item for item, _ in items])
-        if any(item.confidential for item, _ in items):
-            ensure_key_recorded(case, transaction)
-        now = utc_now_stored()
-        stored_before = _existing_blobs(transaction, items, digests)
-        files, blob_rows = [], []
-        for (item, _), digest in zip(items, digests, strict=True):
-            if digest not in stored_before:
-                on_disk, stored_digest = _as_stored(case, item, digest)
-                files.append((on_disk, stored_digest))
-                blob_rows.append(_blob_row(item, digest, stored_digest, now))
-        transaction.write_new_blobs(files)
-        records, custody_rows = [], []
-        for (item, how), digest in zip(items, digests, strict=True):
-            evidence_id = transaction.next_id("evidence")
-            records.append(_evidence_row(case, item, evidence_id, digest, how, now))
-            custody_rows.append(_custody_row(case, how, evidence_id, digest, now))
-        transaction.insert_many("blob", blob_rows)
-        added = transaction.insert_many("evidence", records)
-        transaction.insert_many("custody", custody_rows)
-        return added
+        return add_items(case, transaction, items)
+
+
+def add_items(
+    case: Case, transaction: Transaction, items: Sequence[tuple[EvidenceItem, Custody]]
+) -> list[dict]:
+    """Adds items inside a transaction the caller holds (an ingest run adds a file and
+    what lies within it together)."""
+    digests = [
+        sha256_hex(item.original_bytes) if item.has_own_original else None for item, _ in items
+    ]
+    _refuse_duplicates(transaction, items, digests)
+    _check_references(transaction, [item for item, _ in items])
+    if any(item.confidential for item, _ in items):
+        ensure_key_recorded(case, transaction)
+    now = utc_now_stored()
+    stored_before = _existing_blobs(transaction, items, digests)
+    files, blob_rows = [], []
+    for (item, _), digest in zip(items, digests, strict=True):
+        if digest is not None and digest not in stored_before:
+            on_disk, stored_digest = _as_stored(case, item, digest)
+            files.append((on_disk, stored_digest))
+            blob_rows.append(_blob_row(item, digest, stored_digest, now))
+    transaction.write_new_blobs(files)
+    records, custody_rows = [], []
+    for (item, how), digest in zip(items, digests, strict=True):
+        evidence_id = transaction.next_id("evidence")
+        records.append(_evidence_row(case, item, evidence_id, digest, how, now))
+        custody_rows.append(_custody_row(case, how, evidence_id, digest, now))
+    transaction.insert_many("blob", blob_rows)
+    added = transaction.insert_many("evidence", records)
+    transaction.insert_many("custody", custody_rows)
+    return added
 
 
 def _refuse_duplicates(transaction: Transaction, items, digests: list[str]) -> None:
     first_seen: dict[str, str] = {}
     for (item, _), digest in zip(items, digests, strict=True):
+        if digest is None:
+            continue
         where = item.original_filename or "text"
         if digest in first_seen:
             raise Duplicate(f"{where}: the same bytes as {first_seen[digest]} in this batch")
@@ -96,7 +116,7 @@ def _existing_blobs(transaction: Transaction, items, digests: list[str]) -> set[
     cannot come back as confidential (they are already readable on disk), nor sealed bytes
     come back as public (they could not be read without the key)."""
     found: dict[str, bool] = {}
-    for chunk in _chunks(digests, HASH_CHUNK):
+    for chunk in _chunks([digest for digest in digests if digest], HASH_CHUNK):
         query = select(blobs.c.id, blobs.c.encrypted).where(blobs.c.id.in_(chunk))
         found.update(transaction.connection.execute(query).all())
     for (item, _), digest in zip(items, digests, strict=True):
@@ -113,7 +133,8 @@ def _existing_blobs(transaction: Transaction, items, digests: list[str]) -> set[
 def _check_references(transaction: Transaction, items: Iterable[EvidenceItem]) -> None:
     checked: set[tuple[str, int]] = set()
     for item in items:
-        for object_type, object_id in (("source", item.source_id), ("site", item.site_id)):
+        references = (("source", item.source_id), ("site", item.site_id))
+        for object_type, object_id in (*references, ("evidence", item.within_id)):
             if object_id is not None and (object_type, object_id) not in checked:
                 transaction.require(object_type, object_id, field=object_type)
                 checked.add((object_type, object_id))
@@ -165,9 +186,14 @@ def _evidence_row(
         "sensitivity": item.sensitivity.value,
         "graphic": item.graphic,
         "language": item.language,
-        "native": json.dumps(item.native, ensure_ascii=False, sort_keys=True)
-        if item.native
-        else None,
+        "native": _json_or_none(item.native),
+        "ingest_key": item.ingest_key,
+        "within_id": item.within_id,
+        "platform": item.platform,
+        "platform_id": item.platform_id,
+        "author_handle": item.author_handle,
+        "author_name": item.author_name,
+        "details": _json_or_none(item.details),
         "created_at": now,
         **_times(item, how, now),
         **_location_columns("claimed", item.claimed_location),
@@ -180,6 +206,10 @@ def _evidence_row(
         )
         row["text"] = row["original_filename"] = None
     return row
+
+
+def _json_or_none(value: dict | None) -> str | None:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
 
 
 def _times(item: EvidenceItem, how: Custody, now: str) -> dict:
@@ -326,6 +356,20 @@ def show_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
                 .order_by(derived_items.c.id)
             ).mappings()
         ]
+        item["relations"] = [
+            dict(row)
+            for row in connection.execute(
+                select(evidence_relations)
+                .where(
+                    or_(
+                        evidence_relations.c.evidence_id == evidence_id,
+                        evidence_relations.c.related_id == evidence_id,
+                    ),
+                    evidence_relations.c.deleted_at.is_(None),
+                )
+                .order_by(evidence_relations.c.id)
+            ).mappings()
+        ]
         item["history"] = [
             {key: row[key] for key in ("seq", "at", "actor", "action", "hash")}
             for row in connection.execute(
@@ -339,9 +383,19 @@ def show_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
     return item
 
 
+def _locator(item: dict) -> str:
+    details = json.loads(item["details"]) if item.get("details") else {}
+    return details.get("where") or "see its details"
+
+
 def read_original(case: Case, evidence_id: int) -> bytes:
     """The original bytes, opened with the case key when they are sealed."""
     item = get_evidence(case, evidence_id)
+    if item["blob_sha256"] is None:
+        raise NotFound(
+            f"evidence #{evidence_id} has no original of its own: it lies within the original "
+            f"of evidence #{item['within_id']} ({_locator(item)})"
+        )
     with case.read() as connection:
         blob = (
             connection.execute(select(blobs).where(blobs.c.id == item["blob_sha256"]))

@@ -120,6 +120,42 @@ evidence = Table(
     Column("graphic", Boolean, nullable=False),
     Column("language", String(20)),
     Column("native", Text),
+    # Added by migration 0003, for ingest: where an item came from and who posted it.
+    Column("ingest_key", Text),  # its identity in its source ("twitter:1234", "acled:SYR1")
+    Column("within_id", Integer, ForeignKey("evidence.id")),  # the item whose original holds it
+    Column("platform", String(40)),
+    Column("platform_id", Text),
+    Column("author_handle", Text),
+    Column("author_name", Text),
+    Column("details", Text),  # JSON: what ingest found (links, dates, places, a candidate…)
+    *_lifecycle(),
+)
+
+# Added by migration 0003: how evidence items relate (a post embedded in an article, a reply,
+# a repost, a quote, a newer version of an item).
+evidence_relations = Table(
+    "evidence_relations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("evidence_id", Integer, ForeignKey("evidence.id"), nullable=False),
+    Column("relation", String(20), nullable=False),
+    Column("related_id", Integer, ForeignKey("evidence.id"), nullable=False),
+    *_lifecycle(),
+)
+
+# Added by migration 0003: places a text may name, from an imported gazetteer.
+gazetteer_entries = Table(
+    "gazetteer_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("gazetteer", Text, nullable=False),  # which gazetteer (its file's name by default)
+    Column("entry_id", Text),  # the gazetteer's own id
+    Column("name", Text, nullable=False),
+    Column("aliases", Text, nullable=False),  # JSON list
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("kind", Text),
+    Column("parent", Text),
     *_lifecycle(),
 )
 
@@ -202,6 +238,7 @@ claims = Table(
     Column("count", Integer),
     Column("verdict", String(20), nullable=False),
     Column("verdict_reasons", Text),
+    Column("status", String(20)),  # 0003: "candidate" when found by ingest, not yet confirmed
     *_lifecycle(),
 )
 
@@ -235,6 +272,8 @@ AUDITED_TABLES: dict[str, Table] = {
     "incident": incidents,
     "link": evidence_links,
     "claim": claims,
+    "relation": evidence_relations,
+    "place": gazetteer_entries,
 }
 
 # Created by migration 0002.
@@ -245,3 +284,11 @@ Index("ix_evidence_blob_sha256", evidence.c.blob_sha256)
 Index("ix_evidence_links_incident_id", evidence_links.c.incident_id)
 Index("ix_custody_object", custody.c.object_type, custody.c.object_id)
 Index("ix_audit_log_object", audit_log.c.object_type, audit_log.c.object_id)
+
+# Created by migration 0003.
+Index("ix_evidence_ingest_key", evidence.c.ingest_key)
+Index("ix_evidence_within_id", evidence.c.within_id)
+Index("ix_evidence_author_handle", evidence.c.author_handle)
+Index("ix_evidence_relations_evidence_id", evidence_relations.c.evidence_id)
+Index("ix_evidence_relations_related_id", evidence_relations.c.related_id)
+Index("ix_gazetteer_entries_name", gazetteer_entries.c.name)
