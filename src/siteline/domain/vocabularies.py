@@ -23,6 +23,17 @@ class EvidenceKind(StrEnum):
     DATASET_ROW = "dataset_row"
 
 
+class RelationKind(StrEnum):
+    """How one evidence item relates to another."""
+
+    EMBEDDED_IN = "embedded_in"  # a post quoted in an article (beyond the one it was found in)
+    REPLY_TO = "reply_to"
+    REPOST_OF = "repost_of"
+    QUOTE_OF = "quote_of"
+    ATTACHMENT_OF = "attachment_of"  # a photo or video posted with a post
+    VERSION_OF = "version_of"  # a changed version of an item ingested before
+
+
 class SiteKind(StrEnum):
     HOSPITAL = "hospital"
     CLINIC = "clinic"

@@ -1,0 +1,201 @@
+"""What every ingest run shares: one transaction per run, items recognised when they come
+again, changed items stored as new versions, relations, and a report of what happened.
+
+A run adds the input file as an item with its original bytes, then what lies within it
+(posts, rows) as items pointing to it. An item's `ingest_key` is its identity in its
+source ("twitter:1234", "acled:SYR1234"): if an item with that key is already in the case
+and its content is the same, nothing is added; if its content changed, the new content
+is added as a new item with a `version_of` relation to the newest one before it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from siteline.domain.entities import Custody, EvidenceItem
+from siteline.domain.vocabularies import RelationKind
+from siteline.ingest.model import RowProblem
+from siteline.services import evidence as evidence_service
+from siteline.store.blobs import sha256_hex
+from siteline.store.case_folder import Case
+from siteline.store.schema import evidence, evidence_relations
+from siteline.store.transaction import Transaction
+
+KEY_CHUNK = 500
+
+
+@dataclass
+class IngestReport:
+    """What one run did, file by file, and every record it could not read."""
+
+    files: int = 0
+    added: int = 0
+    unchanged: int = 0
+    versions: int = 0
+    claims: int = 0
+    relations: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    item_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def skip(self, reasons: dict[str, int]) -> None:
+        for reason, count in reasons.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+    def as_dict(self) -> dict:
+        return {
+            "files": self.files,
+            "added": self.added,
+            "unchanged": self.unchanged,
+            "versions": self.versions,
+            "claims": self.claims,
+            "relations": self.relations,
+            "skipped": self.skipped,
+            "problems": [str(problem) for problem in self.problems],
+        }
+
+
+def content_fingerprint(item: EvidenceItem) -> str:
+    """What must match for an item to count as already present: its bytes, or, for an item
+    within another, its text and native record."""
+    if item.has_own_original:
+        return sha256_hex(item.original_bytes)
+    record = {"text": item.text, "native": item.native, "title": item.title}
+    return sha256_hex(json.dumps(record, sort_keys=True, ensure_ascii=False).encode())
+
+
+def stored_fingerprint(row: dict) -> str:
+    if row["blob_sha256"] is not None:
+        return row["blob_sha256"]
+    native = json.loads(row["native"]) if row["native"] else None
+    record = {"text": row["text"], "native": native, "title": row["title"]}
+    return sha256_hex(json.dumps(record, sort_keys=True, ensure_ascii=False).encode())
+
+
+def newest_by_key(transaction: Transaction, keys: Sequence[str]) -> dict[str, dict]:
+    """The newest live item for each key already in the case."""
+    found: dict[str, dict] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), KEY_CHUNK):
+        query = (
+            select(
+                evidence.c.id,
+                evidence.c.ingest_key,
+                evidence.c.blob_sha256,
+                evidence.c.text,
+                evidence.c.title,
+                evidence.c.native,
+            )
+            .where(
+                evidence.c.ingest_key.in_(unique[start : start + KEY_CHUNK]),
+                evidence.c.deleted_at.is_(None),
+            )
+            .order_by(evidence.c.id)
+        )
+        for row in transaction.connection.execute(query).mappings():
+            found[row["ingest_key"]] = dict(row)  # later ids overwrite: the newest wins
+    return found
+
+
+def find_by_digest(transaction: Transaction, digest: str) -> int | None:
+    """The live item whose original has these bytes, if any."""
+    query = select(evidence.c.id).where(
+        evidence.c.blob_sha256 == digest, evidence.c.deleted_at.is_(None)
+    )
+    return transaction.connection.execute(query).scalar()
+
+
+def add_file_item(
+    case: Case, transaction: Transaction, item: EvidenceItem, how: Custody, report: IngestReport
+) -> int:
+    """The input file itself, stored once: a file ingested again is the same item."""
+    report.files += 1
+    existing = find_by_digest(transaction, sha256_hex(item.original_bytes))
+    if existing is not None:
+        return existing
+    added = evidence_service.add_items(case, transaction, [(item, how)])[0]
+    report.added += 1
+    report.item_ids.append(added["id"])
+    return added["id"]
+
+
+def add_keyed_items(
+    case: Case,
+    transaction: Transaction,
+    items: Sequence[tuple[EvidenceItem, Custody]],
+    report: IngestReport,
+) -> list[int]:
+    """Adds items not yet present; returns, for each item given, the id it has in the case
+    (its own new id, or the id of the same item already there)."""
+    known = newest_by_key(transaction, [item.ingest_key for item, _ in items if item.ingest_key])
+    to_add: list[tuple[EvidenceItem, Custody]] = []
+    positions: list[int] = []
+    ids: list[int | None] = []
+    replaced: dict[int, int] = {}  # position in to_add -> the id it is a new version of
+    seen_in_run: dict[str, int] = {}
+    for item, how in items:
+        previous = known.get(item.ingest_key) if item.ingest_key else None
+        if item.ingest_key in seen_in_run:
+            ids.append(seen_in_run[item.ingest_key])  # the same record twice in one input
+            report.unchanged += 1
+            continue
+        if previous and stored_fingerprint(previous) == content_fingerprint(item):
+            ids.append(previous["id"])
+            report.unchanged += 1
+            continue
+        if previous:
+            replaced[len(to_add)] = previous["id"]
+        positions.append(len(ids))
+        ids.append(None)
+        to_add.append((item, how))
+    added = evidence_service.add_items(case, transaction, to_add) if to_add else []
+    for index, record in enumerate(added):
+        ids[positions[index]] = record["id"]
+        if to_add[index][0].ingest_key:
+            seen_in_run[to_add[index][0].ingest_key] = record["id"]
+        report.item_ids.append(record["id"])
+    report.added += len(added)
+    versions = [(added[index]["id"], old) for index, old in replaced.items()]
+    add_relations(transaction, versions, RelationKind.VERSION_OF, report)
+    report.versions += len(versions)
+    return [identifier for identifier in ids if identifier is not None]  # every one is set
+
+
+def add_relations(
+    transaction: Transaction,
+    pairs: Sequence[tuple[int, int]],
+    relation: RelationKind,
+    report: IngestReport,
+) -> None:
+    """Relations not already recorded between the same two items."""
+    rows = [
+        {"evidence_id": source, "relation": relation.value, "related_id": target}
+        for source, target in dict.fromkeys(pairs)
+        if source != target and not _related(transaction, source, relation, target)
+    ]
+    transaction.insert_many("relation", rows)
+    report.relations += len(rows)
+
+
+def _related(transaction: Transaction, source: int, relation: RelationKind, target: int) -> bool:
+    table = evidence_relations
+    query = select(table.c.id).where(
+        table.c.evidence_id == source,
+        table.c.relation == relation.value,
+        table.c.related_id == target,
+        table.c.deleted_at.is_(None),
+    )
+    return transaction.connection.execute(query).first() is not None
+
+
+def ingest_custody(path: Path, method: str, tool: str, notes: str | None = None) -> Custody:
+    return Custody(method=method, tool=tool, source_url=None, notes=notes or str(path))
