@@ -10,18 +10,21 @@ import pytest
 from siteline.errors import CaseError, KeyRequired
 from siteline.services import audit, cases, claims, derived, evidence, incidents, sources
 from siteline.services.demo import EVIDENCE, LINKS, QUOTE, SITES, SOURCES, build_demo
+from siteline.services.demo_ingest import FOLLOW_UP_NAME
 from siteline.store.case_folder import read_description
 
 EXPECTED_COUNTS = {
     "site": 2,
     "source": 6,
-    "evidence": 9,
-    "blob": 10,  # nine originals and the thumbnail
-    "custody": 10,
+    "evidence": 12,  # nine added by hand, the ingested follow-up article and its two posts
+    "blob": 11,  # nine originals, the thumbnail and the follow-up article
+    "custody": 13,  # one for each evidence item and the thumbnail
     "derived": 1,
     "incident": 1,
     "link": 9,
-    "claim": 1,
+    "claim": 3,  # the spokesperson's, and two candidates found in the follow-up article
+    "relation": 0,
+    "place": 0,
 }
 
 
@@ -56,6 +59,29 @@ def test_the_demo_builds_with_the_expected_records(demo, backend):
     assert counts["audit_entries"] == sum(EXPECTED_COUNTS.values()) + 2
     assert summary["folder"] == str(folder)
     assert set(summary["ids"]["evidence"]) == {*EVIDENCE, "testimony"}
+
+
+def test_the_follow_up_article_is_ingested_with_its_posts_and_statements(demo):
+    folder, summary = demo
+    assert summary["ingest"]["problems"] == []
+    case = open_demo(folder)
+    try:
+        [article] = [
+            item
+            for item in evidence.list_evidence(case, kind="article")
+            if item["ingest_key"] == f"article:{FOLLOW_UP_NAME}"
+        ]
+        posts = [
+            item for item in evidence.list_evidence(case, kind="social_post") if item["within_id"]
+        ]
+        assert {post["author_handle"] for post in posts} == {"IlyanStaff", "OldQuarterWatch"}
+        assert all(post["within_id"] == article["id"] for post in posts)
+        assert "Other Must-Read Stories" not in article["text"]
+        candidates = [c for c in claims.list_claims(case) if c["status"] == "candidate"]
+        assert {c["speaker"] for c in candidates} == {"Mara Selt", "Karand's defence office"}
+        assert all(c["evidence_id"] == article["id"] for c in candidates)
+    finally:
+        case.close()
 
 
 def test_the_demo_verifies_clean(demo):

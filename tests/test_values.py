@@ -298,3 +298,9 @@ def test_a_bad_site_is_refused_naming_the_field(fields, field, complaint):
         Site(**{"name": "Northgate Hospital", **fields})
     assert refused.value.field == field
     assert complaint in refused.value.problem
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:30-01:00"])
+def test_a_time_that_leaves_the_calendar_in_utc_is_refused(text):
+    with pytest.raises(InvalidInput, match="outside the years 1..9999 in UTC"):
+        FuzzyTime.parse(text, "published")

@@ -90,7 +90,11 @@ class FuzzyTime:
             if minutes
             else TimePrecision.HOUR
         )
-        return cls(moment.astimezone(UTC).replace(microsecond=0), precision)
+        try:
+            in_utc = moment.astimezone(UTC)
+        except OverflowError:  # '0001-01-01T00:00+01:00' lies before the first year in UTC
+            raise InvalidInput(field, f"{text!r} lies outside the years 1..9999 in UTC") from None
+        return cls(in_utc.replace(microsecond=0), precision)
 
     @classmethod
     def _from_parts(cls, parts: tuple, text: str, field: str) -> FuzzyTime:

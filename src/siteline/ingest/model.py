@@ -168,3 +168,6 @@ class ParseResult:
 
     records: list[Any] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    # Records passed over on purpose, by reason ("service message", "duplicate"): not
+    # problems, but counted so that nobody wonders where they went.
+    skipped: dict[str, int] = field(default_factory=dict)

@@ -32,7 +32,17 @@ from siteline.domain.entities import (
 from siteline.domain.values import FuzzyTime, Location
 from siteline.errors import CaseError
 from siteline.keys import write_new_key
-from siteline.services import audit, cases, claims, derived, evidence, incidents, sites, sources
+from siteline.services import (
+    audit,
+    cases,
+    claims,
+    demo_ingest,
+    derived,
+    evidence,
+    incidents,
+    sites,
+    sources,
+)
 from siteline.store import case_folder
 from siteline.store.case_folder import Case
 
@@ -371,6 +381,7 @@ def build_demo(folder: Path, key_file: Path | None = None, replace: bool = False
     case = cases.init_case(folder, CASE_NAME, CASE_DESCRIPTION, key_file=key_file)
     try:
         ids = _fill(case)
+        ingested = demo_ingest.ingest_follow_up(case)
         report = audit.verify(case)
         counts = cases.summary(case)
     except BaseException:
@@ -384,6 +395,7 @@ def build_demo(folder: Path, key_file: Path | None = None, replace: bool = False
         "key_created": key_created,
         "counts": counts,
         "ids": ids,
+        "ingest": ingested.as_dict(),
         "audit": {
             "ok": report.ok,
             "entries": report.entries,

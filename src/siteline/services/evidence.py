@@ -186,7 +186,7 @@ def _evidence_row(
         "sensitivity": item.sensitivity.value,
         "graphic": item.graphic,
         "language": item.language,
-        "native": _json_or_none(item.native),
+        "native": _json_or_none(item.native, keep_order=True),
         "ingest_key": item.ingest_key,
         "within_id": item.within_id,
         "platform": item.platform,
@@ -208,8 +208,10 @@ def _evidence_row(
     return row
 
 
-def _json_or_none(value: dict | None) -> str | None:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
+def _json_or_none(value: dict | None, keep_order: bool = False) -> str | None:
+    # Native records keep their columns in the source's order, so that they can be written
+    # back exactly as they came (an ACLED export round-trips).
+    return json.dumps(value, ensure_ascii=False, sort_keys=not keep_order) if value else None
 
 
 def _times(item: EvidenceItem, how: Custody, now: str) -> dict:

@@ -11,7 +11,7 @@ is added as a new item with a `version_of` relation to the newest one before it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from siteline.domain.entities import Custody, EvidenceItem
 from siteline.domain.vocabularies import RelationKind
+from siteline.errors import InvalidInput, SitelineError
 from siteline.ingest.model import RowProblem
 from siteline.services import evidence as evidence_service
 from siteline.store.blobs import sha256_hex
@@ -62,6 +63,24 @@ class IngestReport:
             "skipped": self.skipped,
             "problems": [str(problem) for problem in self.problems],
         }
+
+
+def input_files(paths: Iterable[Path], patterns: tuple[str, ...]) -> list[Path]:
+    """The files named, and in each folder named every file matching the patterns."""
+    found = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise InvalidInput(str(path), "no such file or folder")
+        if path.is_dir():
+            found.extend(sorted({hit for pattern in patterns for hit in path.rglob(pattern)}))
+        else:
+            found.append(path)
+    return found
+
+
+def problem_message(error: SitelineError) -> str:
+    """What is wrong, without the file name a RowProblem prints anyway."""
+    return getattr(error, "problem", None) or str(error)
 
 
 def content_fingerprint(item: EvidenceItem) -> str:
