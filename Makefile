@@ -32,6 +32,10 @@ test: install postgres lint
 
 bench: install postgres
 	SITELINE_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python benchmarks/bench_bulk_add.py
+	$(BIN)/python benchmarks/bench_article_speed.py
+	$(BIN)/python benchmarks/bench_article_posts.py
+	$(BIN)/python benchmarks/bench_dataset_parse.py
+	$(BIN)/python benchmarks/bench_dataset_ingest.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_CASE) $(DEMO_CASE).key
