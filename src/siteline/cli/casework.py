@@ -172,9 +172,9 @@ def _describe_demo(summary: dict) -> None:
         click.echo("\nIncident:")
         for incident in incidents.list_incidents(case):
             emit_record(incident, False)
-        click.echo("\nClaim:")
-        for claim in claims.list_claims(case):
-            emit_table([claim], ["id", "speaker", "quote", "verdict"], False)
+        click.echo("\nClaims (a candidate was found by ingest and awaits a person):")
+        columns = ["id", "speaker", "quote", "verdict", "status"]
+        emit_table(claims.list_claims(case), columns, False)
     finally:
         case.close()
     outcome = "intact" if report["ok"] else "PROBLEMS: " + "; ".join(report["problems"])
