@@ -485,3 +485,21 @@ def test_a_delete_needs_a_reason_and_a_live_item(case, photo_file):
         evidence.delete_evidence(case, item["id"], "again")
     with pytest.raises(NotFound):
         evidence.update_evidence(case, item["id"], credibility=3)
+
+
+def test_entries_written_before_the_commit_still_go_back_with_a_failure(case, monkeypatch):
+    from siteline.store import transaction
+
+    monkeypatch.setattr(transaction, "FLUSH_EVERY", 4)  # so that a batch flushes midway
+    batch = [
+        (EvidenceItem(kind="photo", data=b"photo %d" % n), Custody("copied")) for n in range(5)
+    ]
+    evidence.add_many(case, batch)
+    assert audit.verify(case).ok
+    before = state(case)
+    more = [(EvidenceItem(kind="photo", data=b"more %d" % n), Custody("copied")) for n in range(5)]
+    with pytest.raises(RuntimeError, match="stopped midway"), case.write() as writing:
+        evidence.add_items(case, writing, more)  # 15 entries: three flushes before the end
+        raise RuntimeError("stopped midway")
+    assert state(case) == before
+    assert audit.verify(case).ok

@@ -97,6 +97,11 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
         connection.exec_driver_sql(sql, rows)
 
 
+# Audit entries wait in memory at most this many at a time before going to the database
+# (inside the same transaction, so a failure still takes them all back).
+FLUSH_EVERY = 5_000
+
+
 class Transaction:
     def __init__(self, connection: Connection, blob_store: BlobStore, actor: str):
         self.connection = connection
@@ -233,6 +238,8 @@ class Transaction:
         )
         self.head_hash = entry["hash"]
         self._entries.append(entry)
+        if len(self._entries) >= FLUSH_EVERY:
+            self.flush()  # a large import must not hold every entry in memory until commit
 
     def append_verbatim(self, entries: list[dict[str, Any]]) -> None:
         """Continues the chain with entries made elsewhere (an imported bundle's chain)."""
