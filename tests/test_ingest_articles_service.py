@@ -138,3 +138,12 @@ def test_the_commands_run_on_a_case(case, article, tmp_path):
     result = runner.invoke(cli, [*base, "ingest", "article", str(article), "--date", "2019-03-15"])
     assert result.exit_code == 0, result.output
     assert "1 files, 2 added" in result.output and "1 claims" in result.output
+
+
+def test_the_same_article_under_two_names_is_one_item(case, article, tmp_path):
+    copy = tmp_path / "clinic-copy.txt"
+    copy.write_bytes(article.read_bytes())
+    report = ingest_articles(case, [article, copy], FuzzyTime.parse("2019-03-15", "date"))
+    assert report.ok and report.unchanged == 1
+    assert len(evidence.list_evidence(case, kind="article")) == 1
+    assert len(social_posts(case)) == 1

@@ -192,3 +192,27 @@ def test_a_ytdlp_download_is_stored_beside_its_post(case):
     assert video["original_filename"].endswith(".mp4")
     relations = evidence.show_evidence(case, video["id"])["relations"]
     assert [r["relation"] for r in relations] == ["attachment_of"]
+
+
+def test_one_key_twice_in_one_input_keeps_both_the_second_a_version(case):
+    from siteline.domain.entities import Custody, EvidenceItem
+    from siteline.services.ingest import IngestReport, add_file_item, add_keyed_items
+
+    report = IngestReport()
+    with case.write() as writing:
+        container = EvidenceItem(kind="document", data=b"an export", original_filename="x.json")
+        file_id = add_file_item(case, writing, container, Custody("copied"), report)
+
+        def post(text):
+            item = EvidenceItem(
+                kind="social_post", text=text, within_id=file_id, ingest_key="twitter:7"
+            )
+            return item, Custody("read")
+
+        ids = add_keyed_items(
+            case, writing, [post("First."), post("First."), post("Fixed.")], report
+        )
+    assert ids[0] == ids[1] != ids[2]
+    assert (report.unchanged, report.versions) == (1, 1)
+    relations = evidence.show_evidence(case, ids[2])["relations"]
+    assert [(r["relation"], r["related_id"]) for r in relations] == [("version_of", ids[0])]

@@ -125,6 +125,19 @@ def newest_by_key(transaction: Transaction, keys: Sequence[str]) -> dict[str, di
     return found
 
 
+def ids_by_digest(transaction: Transaction, digests: Sequence[str]) -> dict[str, int]:
+    """The live item holding each of these originals, where one does."""
+    found: dict[str, int] = {}
+    unique = list(dict.fromkeys(digests))
+    for start in range(0, len(unique), KEY_CHUNK):
+        query = select(evidence.c.id, evidence.c.blob_sha256).where(
+            evidence.c.blob_sha256.in_(unique[start : start + KEY_CHUNK]),
+            evidence.c.deleted_at.is_(None),
+        )
+        found.update({row.blob_sha256: row.id for row in transaction.connection.execute(query)})
+    return found
+
+
 def find_by_digest(transaction: Transaction, digest: str) -> int | None:
     """The live item whose original has these bytes, if any."""
     query = select(evidence.c.id).where(
@@ -155,38 +168,78 @@ def add_keyed_items(
 ) -> list[int]:
     """Adds items not yet present; returns, for each item given, the id it has in the case
     (its own new id, or the id of the same item already there)."""
-    known = newest_by_key(transaction, [item.ingest_key for item, _ in items if item.ingest_key])
-    to_add: list[tuple[EvidenceItem, Custody]] = []
-    positions: list[int] = []
-    ids: list[int | None] = []
-    replaced: dict[int, int] = {}  # position in to_add -> the id it is a new version of
-    seen_in_run: dict[str, int] = {}
-    for item, how in items:
-        previous = known.get(item.ingest_key) if item.ingest_key else None
-        if item.ingest_key in seen_in_run:
-            ids.append(seen_in_run[item.ingest_key])  # the same record twice in one input
-            report.unchanged += 1
-            continue
-        if previous and stored_fingerprint(previous) == content_fingerprint(item):
-            ids.append(previous["id"])
-            report.unchanged += 1
-            continue
-        if previous:
-            replaced[len(to_add)] = previous["id"]
-        positions.append(len(ids))
-        ids.append(None)
-        to_add.append((item, how))
-    added = evidence_service.add_items(case, transaction, to_add) if to_add else []
+    plan = _Plan(transaction, items)
+    for position, (item, how) in enumerate(items):
+        plan.place(position, item, how, report)
+    added = evidence_service.add_items(case, transaction, plan.to_add) if plan.to_add else []
     for index, record in enumerate(added):
-        ids[positions[index]] = record["id"]
-        if to_add[index][0].ingest_key:
-            seen_in_run[to_add[index][0].ingest_key] = record["id"]
+        plan.ids[plan.positions[index]] = record["id"]
         report.item_ids.append(record["id"])
+    for position, first in plan.copies:
+        plan.ids[position] = plan.ids[first]
     report.added += len(added)
-    versions = [(added[index]["id"], old) for index, old in replaced.items()]
+    versions = [(added[index]["id"], plan.resolve(old)) for index, old in plan.replaced.items()]
     add_relations(transaction, versions, RelationKind.VERSION_OF, report)
     report.versions += len(versions)
-    return [identifier for identifier in ids if identifier is not None]  # every one is set
+    return plan.ids
+
+
+class _Plan:
+    """Which items of a run to add, which are already present, and which are versions."""
+
+    def __init__(self, transaction: Transaction, items: Sequence[tuple[EvidenceItem, Custody]]):
+        keys = [item.ingest_key for item, _ in items if item.ingest_key]
+        self.known = newest_by_key(transaction, keys)
+        self.digests = [
+            sha256_hex(item.original_bytes) if item.has_own_original else None for item, _ in items
+        ]
+        # The same bytes under another name (an article saved twice) are the same item.
+        self.by_digest = ids_by_digest(transaction, [d for d in self.digests if d])
+        self.ids: list = [None] * len(items)
+        self.to_add: list[tuple[EvidenceItem, Custody]] = []
+        self.positions: list[int] = []  # for each item to add, its position in the run
+        self.replaced: dict[int, tuple[str, int]] = {}  # to_add index -> ("id"|"position", n)
+        self.copies: list[tuple[int, int]] = []  # (position, position of the same item)
+        self.first_of_key: dict[str, tuple[int, str]] = {}  # key -> (position, fingerprint)
+        self.first_of_digest: dict[str, int] = {}
+
+    def place(self, position: int, item: EvidenceItem, how: Custody, report) -> None:
+        key, digest = item.ingest_key, self.digests[position]
+        fingerprint = content_fingerprint(item) if key else None
+        earlier = self.first_of_key.get(key) if key else None
+        if earlier and earlier[1] == fingerprint or digest in self.first_of_digest:
+            first = earlier[0] if earlier else self.first_of_digest[digest]
+            self.copies.append((position, first))  # the same record twice in one input
+            report.unchanged += 1
+            return
+        previous = self.known.get(key) if key else None
+        if digest and digest in self.by_digest:
+            self._present(position, self.by_digest[digest], key, digest, fingerprint, report)
+        elif previous and not earlier and stored_fingerprint(previous) == fingerprint:
+            self._present(position, previous["id"], key, digest, fingerprint, report)
+        else:
+            if earlier:  # the same key with other content, earlier in this input
+                self.replaced[len(self.to_add)] = ("position", earlier[0])
+            elif previous:
+                self.replaced[len(self.to_add)] = ("id", previous["id"])
+            self.positions.append(position)
+            self.to_add.append((item, how))
+            self._remember(position, key, digest, fingerprint)
+
+    def _present(self, position, item_id, key, digest, fingerprint, report) -> None:
+        self.ids[position] = item_id
+        report.unchanged += 1
+        self._remember(position, key, digest, fingerprint)
+
+    def _remember(self, position, key, digest, fingerprint) -> None:
+        if key:
+            self.first_of_key[key] = (position, fingerprint)
+        if digest:
+            self.first_of_digest.setdefault(digest, position)
+
+    def resolve(self, old: tuple[str, int]) -> int:
+        kind, number = old
+        return number if kind == "id" else self.ids[number]
 
 
 def add_relations(
