@@ -100,3 +100,12 @@ def test_the_shared_syria_gazetteer_reads_cleanly():
     assert len(result.records) + len(result.problems) == 532
     assert len(result.records) >= 500
     assert sum(1 for e in result.records if e.kind == "governorate") == 12
+
+
+def test_a_world_name_shared_by_several_cities_is_the_biggest_of_them():
+    index = PlaceIndex.from_entries([], include_world=True)
+    text = "Strikes hit Homs and Palmyra, officials in Washington said."
+    found = {place.text: place for place in index.find(text)}
+    assert found["Homs"].name == "Homs" and found["Homs"].location.lon > 36  # not Libya's Khums
+    assert found["Palmyra"].name == "Tadmur"  # Syria's Palmyra, not a town of Brazil
+    assert found["Washington"].location.lon < -76  # the capital, not the English town

@@ -163,7 +163,10 @@ def world_entries() -> tuple[PlaceEntry, ...]:
             )
         )
     countries = {code: c["name"] for code, c in cache.get_countries().items()}
-    for city in cache.get_cities().values():
+    # Biggest first: where two cities share a name ("Homs" is also a Libyan town's other
+    # name), the index keeps the first added, and the bigger city is the one news means.
+    cities = sorted(cache.get_cities().values(), key=lambda city: -(city.get("population") or 0))
+    for city in cities:
         if city["name"].lower() in _COMMON_WORDS:
             continue
         aliases = [a for a in city.get("alternatenames", []) if _good_alias(a)]
