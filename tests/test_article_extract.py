@@ -250,3 +250,19 @@ def test_json_has_the_documented_keys(aleppo):
                                       "hashtags", "mentions", "form"}  # fmt: skip
     assert data["dates"][0].keys() >= {"text", "value", "precision"}
     assert data["statements"][0].keys() >= {"speaker", "quote", "date"}
+
+
+def test_a_pronoun_speaker_is_the_speaker_named_before_it():
+    text = (
+        "Mara Selt said the clinic had been “hit twice in one night” by the same aircraft.\n"
+        "He said that “there will be more strikes” before the truce.\n"
+        "“We have no more beds for the wounded,” she added."
+    )
+    found = extract_article(text)
+    assert [s.speaker for s in found.statements] == ["Mara Selt"] * 3
+    assert found.statements[1].context.startswith("He said")
+
+
+def test_a_pronoun_before_any_named_speaker_stays_a_pronoun():
+    found = extract_article("She said that “the wards were empty by morning” and left.")
+    assert [s.speaker for s in found.statements] == ["She"]

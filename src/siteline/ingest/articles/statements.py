@@ -47,6 +47,7 @@ def find_statements(text: str, dates: list[FoundDate]) -> list[Statement]:
             if not speaker:
                 continue
             start, end = sentence_start + quote.start(), sentence_start + quote.end()
+            speaker = _resolve_pronoun(speaker, statements)
             statements.append(
                 Statement(
                     speaker=speaker,
@@ -58,6 +59,24 @@ def find_statements(text: str, dates: list[FoundDate]) -> list[Statement]:
                 )
             )
     return statements
+
+
+_PRONOUNS = {"he", "she", "they", "it", "we", "i"}
+
+
+def _resolve_pronoun(speaker: str, earlier: list[Statement]) -> str:
+    """'He said' after 'Barazi said' is Barazi: news names a speaker, then refers back.
+
+    A speaker ending in a pronoun ("In separate comments to al-Mayadeen he") is that
+    pronoun; it becomes the last speaker named before it, if there was one.
+    """
+    last_word = speaker.split()[-1].lower()
+    if last_word not in _PRONOUNS:
+        return speaker
+    for statement in reversed(earlier):
+        if statement.speaker.split()[-1].lower() not in _PRONOUNS:
+            return statement.speaker
+    return speaker.split()[-1]
 
 
 def _sentences(text: str):
