@@ -200,23 +200,25 @@ class _Plan:
         self.positions: list[int] = []  # for each item to add, its position in the run
         self.replaced: dict[int, tuple[str, int]] = {}  # to_add index -> ("id"|"position", n)
         self.copies: list[tuple[int, int]] = []  # (position, position of the same item)
-        self.first_of_key: dict[str, tuple[int, str]] = {}  # key -> (position, fingerprint)
+        self.first_of_key: dict[str, tuple[int, EvidenceItem]] = {}  # key -> latest in run
         self.first_of_digest: dict[str, int] = {}
 
     def place(self, position: int, item: EvidenceItem, how: Custody, report) -> None:
         key, digest = item.ingest_key, self.digests[position]
-        fingerprint = content_fingerprint(item) if key else None
         earlier = self.first_of_key.get(key) if key else None
-        if earlier and earlier[1] == fingerprint or digest in self.first_of_digest:
+        previous = self.known.get(key) if key else None
+        # Only an item met before needs its content compared: most of a first run is new.
+        fingerprint = content_fingerprint(item) if earlier or previous else None
+        same_as_earlier = earlier and content_fingerprint(earlier[1]) == fingerprint
+        if same_as_earlier or digest in self.first_of_digest:
             first = earlier[0] if earlier else self.first_of_digest[digest]
             self.copies.append((position, first))  # the same record twice in one input
             report.unchanged += 1
             return
-        previous = self.known.get(key) if key else None
         if digest and digest in self.by_digest:
-            self._present(position, self.by_digest[digest], key, digest, fingerprint, report)
+            self._present(position, self.by_digest[digest], key, digest, item, report)
         elif previous and not earlier and stored_fingerprint(previous) == fingerprint:
-            self._present(position, previous["id"], key, digest, fingerprint, report)
+            self._present(position, previous["id"], key, digest, item, report)
         else:
             if earlier:  # the same key with other content, earlier in this input
                 self.replaced[len(self.to_add)] = ("position", earlier[0])
@@ -224,16 +226,16 @@ class _Plan:
                 self.replaced[len(self.to_add)] = ("id", previous["id"])
             self.positions.append(position)
             self.to_add.append((item, how))
-            self._remember(position, key, digest, fingerprint)
+            self._remember(position, key, digest, item)
 
-    def _present(self, position, item_id, key, digest, fingerprint, report) -> None:
+    def _present(self, position, item_id, key, digest, item, report) -> None:
         self.ids[position] = item_id
         report.unchanged += 1
-        self._remember(position, key, digest, fingerprint)
+        self._remember(position, key, digest, item)
 
-    def _remember(self, position, key, digest, fingerprint) -> None:
+    def _remember(self, position, key, digest, item) -> None:
         if key:
-            self.first_of_key[key] = (position, fingerprint)
+            self.first_of_key[key] = (position, item)
         if digest:
             self.first_of_digest.setdefault(digest, position)
 
