@@ -147,3 +147,18 @@ def test_the_same_article_under_two_names_is_one_item(case, article, tmp_path):
     assert report.ok and report.unchanged == 1
     assert len(evidence.list_evidence(case, kind="article")) == 1
     assert len(social_posts(case)) == 1
+
+
+def test_an_article_dated_in_the_future_is_named_and_the_others_kept(case, article, tmp_path):
+    page = tmp_path / "future.html"
+    page.write_text(
+        '<html><head><meta property="article:published_time" content="2999-01-01">'
+        "<title>Later</title></head><body><p>Nothing yet happened here, the clinic says."
+        "</p></body></html>"
+    )
+    report = ingest_articles(case, [page, article])
+    assert [problem.file for problem in report.problems] == [str(page)]
+    assert "future" in report.problems[0].message
+    assert [a["original_filename"] for a in evidence.list_evidence(case, kind="article")] == [
+        "clinic.txt"
+    ]

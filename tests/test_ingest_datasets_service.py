@@ -46,7 +46,7 @@ def test_the_same_dataset_twice_adds_nothing(case):
     ingest_datasets(case, [path])
     before = cases.summary(case)
     again = ingest_datasets(case, [path])
-    assert again.added == 0 and again.unchanged == len(parse_dataset(path).records)
+    assert again.added == 0 and again.unchanged == 1 + len(parse_dataset(path).records)
     assert cases.summary(case) == before
 
 
@@ -107,3 +107,17 @@ def test_the_commands_ingest_and_export(case, tmp_path):
     assert out.read_bytes() == source.read_bytes()
     result = runner.invoke(cli, [*base, "ingest", "dataset", str(FIXTURES / "acled_bad_rows.csv")])
     assert result.exit_code == 8 and "acled_bad_rows.csv:" in result.output
+
+
+def test_an_export_to_a_folder_that_does_not_exist_is_refused_naming_it(case, tmp_path):
+    ingest_datasets(case, [FIXTURES / "acled_quoted_crlf.csv"])
+    out = tmp_path / "absent" / "out.csv"
+    with pytest.raises(InvalidInput, match=f"{out}: cannot be written"):
+        export_acled(case, out)
+    assert not out.parent.exists()
+
+
+def test_an_export_of_a_case_without_acled_rows_is_refused(case, tmp_path):
+    with pytest.raises(InvalidInput, match="no ACLED rows"):
+        export_acled(case, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()

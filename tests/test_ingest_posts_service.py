@@ -90,7 +90,7 @@ def test_the_same_export_twice_adds_nothing(case, export):
     ingest_exports(case, [export], "twitter")
     before = state(case)
     again = ingest_exports(case, [export], "twitter")
-    assert again.added == 0 and again.unchanged == 2
+    assert again.added == 0 and again.unchanged == 3  # the file and its two posts
     assert state(case) == before
 
 

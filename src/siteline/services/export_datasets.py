@@ -4,6 +4,7 @@ byte as they came when nothing was changed."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -54,4 +55,14 @@ def export_acled(case: Case, out: Path) -> int:
             original = Path(folder) / "original.csv"
             original.write_bytes(evidence_service.read_original(case, file_id))
             style = csv_style(original)
-    return write_acled_csv(rows, Path(out), style)
+    # Written beside its destination and renamed into place: a failure leaves no half file.
+    out = Path(out)
+    partial = out.with_name(f".{out.name}.part")
+    try:
+        written = write_acled_csv(rows, partial, style)
+        os.replace(partial, out)
+    except OSError as error:
+        raise InvalidInput(str(out), f"cannot be written ({error.strerror})") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return written

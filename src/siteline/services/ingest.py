@@ -88,15 +88,19 @@ def content_fingerprint(item: EvidenceItem) -> str:
     within another, its text and native record."""
     if item.has_own_original:
         return sha256_hex(item.original_bytes)
-    record = {"text": item.text, "native": item.native, "title": item.title}
-    return sha256_hex(json.dumps(record, sort_keys=True, ensure_ascii=False).encode())
+    return _fingerprint(item.text, item.native, item.title)
 
 
 def stored_fingerprint(row: dict) -> str:
+    """The same fingerprint, of an item as the case holds it."""
     if row["blob_sha256"] is not None:
         return row["blob_sha256"]
     native = json.loads(row["native"]) if row["native"] else None
-    record = {"text": row["text"], "native": native, "title": row["title"]}
+    return _fingerprint(row["text"], native, row["title"])
+
+
+def _fingerprint(text: str | None, native: dict | None, title: str | None) -> str:
+    record = {"text": text, "native": native, "title": title}
     return sha256_hex(json.dumps(record, sort_keys=True, ensure_ascii=False).encode())
 
 
@@ -138,26 +142,12 @@ def ids_by_digest(transaction: Transaction, digests: Sequence[str]) -> dict[str,
     return found
 
 
-def find_by_digest(transaction: Transaction, digest: str) -> int | None:
-    """The live item whose original has these bytes, if any."""
-    query = select(evidence.c.id).where(
-        evidence.c.blob_sha256 == digest, evidence.c.deleted_at.is_(None)
-    )
-    return transaction.connection.execute(query).scalar()
-
-
 def add_file_item(
     case: Case, transaction: Transaction, item: EvidenceItem, how: Custody, report: IngestReport
 ) -> int:
     """The input file itself, stored once: a file ingested again is the same item."""
     report.files += 1
-    existing = find_by_digest(transaction, sha256_hex(item.original_bytes))
-    if existing is not None:
-        return existing
-    added = evidence_service.add_items(case, transaction, [(item, how)])[0]
-    report.added += 1
-    report.item_ids.append(added["id"])
-    return added["id"]
+    return add_keyed_items(case, transaction, [(item, how)], report)[0]
 
 
 def add_keyed_items(
@@ -251,25 +241,38 @@ def add_relations(
     report: IngestReport,
 ) -> None:
     """Relations not already recorded between the same two items."""
+    wanted = [(source, target) for source, target in dict.fromkeys(pairs) if source != target]
+    recorded = _recorded(transaction, relation, [source for source, _ in wanted])
     rows = [
         {"evidence_id": source, "relation": relation.value, "related_id": target}
-        for source, target in dict.fromkeys(pairs)
-        if source != target and not _related(transaction, source, relation, target)
+        for source, target in wanted
+        if (source, target) not in recorded
     ]
     transaction.insert_many("relation", rows)
     report.relations += len(rows)
 
 
-def _related(transaction: Transaction, source: int, relation: RelationKind, target: int) -> bool:
+def _recorded(transaction: Transaction, relation: RelationKind, sources: list[int]) -> set:
     table = evidence_relations
-    query = select(table.c.id).where(
-        table.c.evidence_id == source,
-        table.c.relation == relation.value,
-        table.c.related_id == target,
-        table.c.deleted_at.is_(None),
-    )
-    return transaction.connection.execute(query).first() is not None
+    found: set[tuple[int, int]] = set()
+    unique = list(dict.fromkeys(sources))
+    for start in range(0, len(unique), KEY_CHUNK):
+        query = select(table.c.evidence_id, table.c.related_id).where(
+            table.c.evidence_id.in_(unique[start : start + KEY_CHUNK]),
+            table.c.relation == relation.value,
+            table.c.deleted_at.is_(None),
+        )
+        found.update(
+            (row.evidence_id, row.related_id) for row in transaction.connection.execute(query)
+        )
+    return found
 
 
-def ingest_custody(path: Path, method: str, tool: str, notes: str | None = None) -> Custody:
-    return Custody(method=method, tool=tool, source_url=None, notes=notes or str(path))
+def build_or_report(report: IngestReport, file: str, line: int | None, build, *args, **kwargs):
+    """An item built from one record, or None with the record's problem reported: a value
+    the case cannot hold (a date in the future…) loses that record, not the run."""
+    try:
+        return build(*args, **kwargs)
+    except InvalidInput as error:
+        report.problems.append(RowProblem(file, line, str(error)))
+        return None

@@ -24,6 +24,7 @@ from siteline.services.ingest import (
     IngestReport,
     add_keyed_items,
     add_relations,
+    build_or_report,
     input_files,
     problem_message,
 )
@@ -67,7 +68,11 @@ def _add_article(case, transaction, path: Path, data: bytes, found, report) -> N
     details = found.to_json()
     details.pop("body", None)
     details.pop("posts", None)
-    article = EvidenceItem(
+    article = build_or_report(
+        report,
+        str(path),
+        None,
+        EvidenceItem,
         kind="article",
         title=found.title or path.stem,
         text=found.body,
@@ -78,6 +83,8 @@ def _add_article(case, transaction, path: Path, data: bytes, found, report) -> N
         ingest_key=f"article:{path.name}",
         details=details,
     )
+    if article is None:
+        return
     how = Custody(method="ingested from an article file", tool="siteline ingest", notes=str(path))
     added_before = report.added
     try:
@@ -88,11 +95,11 @@ def _add_article(case, transaction, path: Path, data: bytes, found, report) -> N
     report.files += 1
     if report.added == added_before:
         return  # the same article as before: its posts and claims are in the case already
-    posts = [(post, _post_item(post, article_id, path)) for post in found.posts]
-    items = [(item, _post_custody(path, post)) for post, item in posts if item is not None]
-    for post, item in posts:
-        if item is None:
-            report.problems.append(RowProblem(str(path), None, f"post by @{post.handle}: bad date"))
+    items = []
+    for post in found.posts:
+        item = build_or_report(report, str(path), None, _post_item, post, article_id, path)
+        if item is not None:
+            items.append((item, _post_custody(path, post)))
     known_before = set(report.item_ids)
     post_ids = add_keyed_items(case, transaction, items, report)
     added_now = set(report.item_ids) - known_before
@@ -109,22 +116,19 @@ def post_key(post: Post) -> str:
     return f"{post.platform}-embedded:{(post.handle or '').lower()}:{day}:{digest}"
 
 
-def _post_item(post: Post, article_id: int, path: Path) -> EvidenceItem | None:
-    try:
-        return EvidenceItem(
-            kind="social_post",
-            title=f"@{post.handle}: {' '.join(post.text.split())[:80]}",
-            text=post.text,
-            within_id=article_id,
-            published=post.published,
-            ingest_key=post_key(post),
-            platform=post.platform,
-            author_handle=post.handle,
-            author_name=post.display_name,
-            details=post_details(post) | {"found_in": path.name},
-        )
-    except InvalidInput:
-        return None
+def _post_item(post: Post, article_id: int, path: Path) -> EvidenceItem:
+    return EvidenceItem(
+        kind="social_post",
+        title=f"@{post.handle}: {' '.join(post.text.split())[:80]}",
+        text=post.text,
+        within_id=article_id,
+        published=post.published,
+        ingest_key=post_key(post),
+        platform=post.platform,
+        author_handle=post.handle,
+        author_name=post.display_name,
+        details=post_details(post) | {"found_in": path.name},
+    )
 
 
 def _post_custody(path: Path, post: Post) -> Custody:

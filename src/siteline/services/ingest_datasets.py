@@ -15,12 +15,14 @@ from pathlib import Path
 
 from siteline import __version__
 from siteline.domain.entities import Custody, EvidenceItem
+from siteline.domain.values import FuzzyTime, Location
 from siteline.errors import InvalidInput, SitelineError
 from siteline.ingest.model import CandidateIncident, DatasetRow, RowProblem
 from siteline.services.ingest import (
     IngestReport,
     add_file_item,
     add_keyed_items,
+    build_or_report,
     input_files,
     problem_message,
 )
@@ -76,10 +78,9 @@ def _add_rows(case, transaction, path: Path, data: bytes, rows: list[DatasetRow]
     file_id = add_file_item(case, transaction, file_item, how, report)
     items = []
     for row in rows:
-        try:
-            items.append((row_item(row, file_id, path), _row_custody(row, path)))
-        except InvalidInput as error:
-            report.problems.append(RowProblem(str(path), row.line, str(error)))
+        item = build_or_report(report, str(path), row.line, row_item, row, file_id, path)
+        if item is not None:
+            items.append((item, _row_custody(row, path)))
     add_keyed_items(case, transaction, items, report)
 
 
@@ -110,9 +111,9 @@ def candidate_json(candidate: CandidateIncident) -> dict:
     for name, value in vars(candidate).items():
         if value is None:
             continue
-        if hasattr(value, "precision") and hasattr(value, "start"):  # a FuzzyTime
+        if isinstance(value, FuzzyTime):
             value = {"at": value.stored, "precision": value.precision.value}
-        elif hasattr(value, "lat"):  # a Location
+        elif isinstance(value, Location):
             value = {"lat": value.lat, "lon": value.lon, "precision": value.precision.value}
         found[name] = value
     return found

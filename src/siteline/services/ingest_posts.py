@@ -17,18 +17,16 @@ from siteline.domain.entities import Custody, EvidenceItem
 from siteline.domain.vocabularies import RelationKind
 from siteline.errors import InvalidInput, SitelineError
 from siteline.ingest.model import Media, ParseResult, Post, RowProblem
-from siteline.services import evidence as evidence_service
 from siteline.services.ingest import (
     IngestReport,
     add_file_item,
     add_keyed_items,
     add_relations,
-    find_by_digest,
+    build_or_report,
     input_files,
     newest_by_key,
     problem_message,
 )
-from siteline.store.blobs import sha256_hex
 from siteline.store.case_folder import Case
 from siteline.store.transaction import Transaction
 
@@ -90,25 +88,23 @@ def _ingest_one(case, transaction, path: Path, parse, label: str, report: Ingest
         media_type="application/json",
     )
     file_id = add_file_item(case, transaction, file_item, how, report)
-    posts = [post for post in result.records if _valid(post, report)]
-    items = [(_post_item(post, file_id), _post_custody(post, path, label)) for post in posts]
+    built = [
+        (post, build_or_report(report, *_where(post, path), _post_item, post, file_id))
+        for post in result.records
+    ]
+    posts = [post for post, item in built if item is not None]
+    items = [(item, _post_custody(post, path, label)) for post, item in built if item is not None]
     ids = add_keyed_items(case, transaction, items, report)
     _add_media(case, transaction, posts, ids, path, report)
     _relate_posts(transaction, posts, ids, report)
 
 
-def _valid(post: Post, report: IngestReport) -> bool:
-    """A post whose values the case cannot hold (a date in the future…) is a problem."""
-    try:
-        _post_item(post, 0)
-    except InvalidInput as error:
-        file, _, line = (post.where or "?").rpartition(":")
-        number = int(line) if line.isdigit() else None
-        report.problems.append(
-            RowProblem(file if number else post.where or "?", number, str(error))
-        )
-        return False
-    return True
+def _where(post: Post, path: Path) -> tuple[str, int | None]:
+    """The file and line (or record number) a post was read from, for its problems."""
+    file, separator, number = (post.where or "").rpartition(":")
+    if separator and number.isdigit():
+        return file, int(number)
+    return post.where or str(path), None
 
 
 def post_key(post: Post) -> str | None:
@@ -173,39 +169,19 @@ def _post_custody(post: Post, path: Path, label: str) -> Custody:
 
 
 def _add_media(case, transaction: Transaction, posts, ids, path: Path, report) -> None:
-    """Each media file carried by the export, stored once, related to its post."""
-    pending: list[tuple[EvidenceItem, Custody]] = []
-    owners: list[int] = []
-    attachments: list[tuple[int, int]] = []
+    """Each media file carried by the export, stored once (a file posted twice, or already
+    in the case, is the same item), related to its post."""
+    how = Custody(method="media file of a platform export", tool="siteline ingest", notes=str(path))
+    items, owners = [], []
     for post, post_id in zip(posts, ids, strict=True):
         for media in post.media:
             item = _media_item(media, post, report)
-            if item is None:
-                continue
-            existing = find_by_digest(transaction, sha256_hex(item.original_bytes))
-            if existing is not None:
-                attachments.append((existing, post_id))
-                continue
-            how = Custody(
-                method="media file of a platform export", tool="siteline ingest", notes=str(path)
-            )
-            pending.append((item, how))
-            owners.append(post_id)
-    added = evidence_service.add_items(case, transaction, _unique(pending)) if pending else []
-    by_digest = {record["blob_sha256"]: record["id"] for record in added}
-    for (item, _), owner in zip(pending, owners, strict=True):
-        attachments.append((by_digest[sha256_hex(item.original_bytes)], owner))
-    report.added += len(added)
-    report.item_ids.extend(record["id"] for record in added)
+            if item is not None:
+                items.append((item, how))
+                owners.append(post_id)
+    media_ids = add_keyed_items(case, transaction, items, report)
+    attachments = list(zip(media_ids, owners, strict=True))
     add_relations(transaction, attachments, RelationKind.ATTACHMENT_OF, report)
-
-
-def _unique(pending: list[tuple[EvidenceItem, Custody]]) -> list[tuple[EvidenceItem, Custody]]:
-    """The same file attached to two posts is stored once."""
-    seen: dict[str, tuple[EvidenceItem, Custody]] = {}
-    for item, how in pending:
-        seen.setdefault(sha256_hex(item.original_bytes), (item, how))
-    return list(seen.values())
 
 
 def _media_item(media: Media, post: Post, report: IngestReport) -> EvidenceItem | None:

@@ -273,3 +273,15 @@ def derived_id(dataset: str, values: Iterable[object]) -> str:
     """A stable id for a row that has none of its own: a hash of everything it says."""
     joined = "\x1f".join("" if value is None else str(value) for value in values)
     return f"{dataset}-{hashlib.sha256(joined.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
+def casualties(
+    killed: tuple[int | None, int | None], injured: tuple[int | None, int | None] = (None, None)
+) -> dict[str, int | None]:
+    """A candidate incident's count fields from (low, high) ranges."""
+    return {
+        "killed_low": killed[0],
+        "killed_high": killed[1],
+        "injured_low": injured[0],
+        "injured_high": injured[1],
+    }
