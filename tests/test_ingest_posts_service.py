@@ -216,3 +216,10 @@ def test_one_key_twice_in_one_input_keeps_both_the_second_a_version(case):
     assert (report.unchanged, report.versions) == (1, 1)
     relations = evidence.show_evidence(case, ids[2])["relations"]
     assert [(r["relation"], r["related_id"]) for r in relations] == [("version_of", ids[0])]
+
+
+def test_posts_are_listed_by_their_author_in_any_letter_case(case, export):
+    ingest_exports(case, [export], "twitter")
+    found = evidence.list_evidence(case, author="@Eastgate_Medic")
+    assert [post["platform_id"] for post in found] == ["901", "902"]
+    assert evidence.list_evidence(case, author="someone_else") == []

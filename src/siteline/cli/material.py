@@ -150,6 +150,7 @@ def _visible(record: dict) -> dict:
 @click.option("--from", "published_from", help="Published on or after (same time forms as add).")
 @click.option("--to", "published_to", help="Published on or before.")
 @click.option("--search", help="Text in the title or the text (sealed text is never searched).")
+@click.option("--author", help="Posts by this account (handle, with or without @).")
 @click.option("--deleted", is_flag=True, help="Include deleted items.")
 @click.option("--limit", type=int, help="At most this many items.")
 @json_option
@@ -164,6 +165,7 @@ def evidence_list(
     published_from,
     published_to,
     search,
+    author,
     deleted,
     limit,
     as_json,
@@ -180,6 +182,7 @@ def evidence_list(
         published_from=time_or_none(published_from, "--from"),
         published_to=time_or_none(published_to, "--to"),
         text=search,
+        author=author,
         include_deleted=deleted,
         limit=limit,
     )

@@ -8,7 +8,7 @@ import mimetypes
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from siteline import __version__
 from siteline.domain.entities import Custody, EvidenceItem
@@ -277,6 +277,7 @@ def list_evidence(
     published_from: FuzzyTime | None = None,
     published_to: FuzzyTime | None = None,
     text: str | None = None,
+    author: str | None = None,
     include_deleted: bool = False,
     limit: int | None = None,
 ) -> list[dict]:
@@ -305,6 +306,10 @@ def list_evidence(
     if text:
         pattern = f"%{text}%"
         conditions.append(or_(evidence.c.text.ilike(pattern), evidence.c.title.ilike(pattern)))
+    if author:
+        # Handles are not case-sensitive on the platforms; '@' is optional.
+        wanted = author.strip().lstrip("@").lower()
+        conditions.append(func.lower(evidence.c.author_handle) == wanted)
     if not include_deleted:
         conditions.append(evidence.c.deleted_at.is_(None))
     query = select(evidence).where(*conditions).order_by(evidence.c.id)

@@ -288,7 +288,6 @@ Index("ix_audit_log_object", audit_log.c.object_type, audit_log.c.object_id)
 # Created by migration 0003.
 Index("ix_evidence_ingest_key", evidence.c.ingest_key)
 Index("ix_evidence_within_id", evidence.c.within_id)
-Index("ix_evidence_author_handle", evidence.c.author_handle)
 Index("ix_evidence_relations_evidence_id", evidence_relations.c.evidence_id)
 Index("ix_evidence_relations_related_id", evidence_relations.c.related_id)
 Index("ix_gazetteer_entries_name", gazetteer_entries.c.name)

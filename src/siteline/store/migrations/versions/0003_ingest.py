@@ -66,7 +66,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_evidence_ingest_key", "evidence", ["ingest_key"])
     op.create_index("ix_evidence_within_id", "evidence", ["within_id"])
-    op.create_index("ix_evidence_author_handle", "evidence", ["author_handle"])
     op.create_index("ix_evidence_relations_evidence_id", "evidence_relations", ["evidence_id"])
     op.create_index("ix_evidence_relations_related_id", "evidence_relations", ["related_id"])
     op.create_index("ix_gazetteer_entries_name", "gazetteer_entries", ["name"])
