@@ -128,6 +128,9 @@ class Source:
             raise InvalidInput("identity", "only a witness source has a sealed identity")
 
 
+_CONFIDENTIAL = Sensitivity.CONFIDENTIAL
+
+
 @dataclass
 class EvidenceItem:
     """One piece of material, with what is known of its times, place and standing."""
@@ -190,7 +193,7 @@ class EvidenceItem:
 
     @property
     def confidential(self) -> bool:
-        return self.sensitivity is Sensitivity.CONFIDENTIAL
+        return self.sensitivity is _CONFIDENTIAL  # a module name: bulk adds ask it per item
 
     @property
     def has_own_original(self) -> bool:

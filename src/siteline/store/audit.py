@@ -54,11 +54,15 @@ def entry_hash(entry: dict[str, Any]) -> str:
     """
     values = [entry[key] for key in HASHED_FIELDS]
     seq = values[-1]
-    if type(seq) is not int or not all(type(value) is str for value in values[:-1]):
+    try:
+        if type(seq) is not int:
+            raise TypeError(seq)
+        # encode_basestring refuses anything but text, which sends it the long way too.
+        parts = [prefix + _quote(value) for prefix, value in zip(_PREFIXES, values, strict=False)]
+    except TypeError:
         return hashlib.sha256(
             canonical_json(dict(zip(HASHED_FIELDS, values, strict=True))).encode()
         ).hexdigest()
-    parts = [prefix + _quote(value) for prefix, value in zip(_PREFIXES, values, strict=False)]
     text = "{" + ",".join(parts) + f',"seq":{seq}' + "}"
     return hashlib.sha256(text.encode()).hexdigest()
 
