@@ -724,3 +724,24 @@ def test_export_refuses_a_case_whose_original_was_altered(case, built, tmp_path)
     assert not (tmp_path / "bundle").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bundle")]
     assert load_chain(case) == before
+
+
+def test_ingested_material_round_trips_with_its_relations_and_places(case, tmp_path, restore):
+    from siteline.services.gazetteer import import_gazetteer
+    from siteline.services.ingest_posts import ingest_exports
+
+    fixtures = Path(__file__).parent / "fixtures"
+    ingest_exports(case, [fixtures / "exports" / "telegram" / "channel"], "telegram")
+    gazetteer = tmp_path / "places.csv"
+    gazetteer.write_text(
+        "id,name_en,name_ar,latitude,longitude,parent_id,parent_name_en,is_governorate\n"
+        "1,Eastgate,,14.05,-33.2,1,Eastgate,True\n"
+    )
+    import_gazetteer(case, gazetteer)
+    original_rows = all_rows(case)
+    assert original_rows["relation"] and original_rows["place"]
+    bundle = tmp_path / "ingested-bundle"
+    bundles.export_bundle(case, bundle, confidential="sealed")
+    restored = restore(bundle)
+    assert all_rows(restored) == original_rows
+    assert audit.verify(restored).ok
