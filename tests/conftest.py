@@ -11,6 +11,7 @@ import pytest
 
 from siteline.keys import write_new_key
 from siteline.services import cases
+from siteline.services.bundle_import import import_bundle
 from siteline.store import database
 
 POSTGRES_ENV = "SITELINE_TEST_POSTGRES_URL"
@@ -85,3 +86,18 @@ def shared_data(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data absent: {path} (tests read real material from ../shared/data)")
     return path
+
+
+@pytest.fixture
+def restore(case_dir, key_file):
+    """Imports bundles into case folders the fixtures clean up; closes what it opened."""
+    opened = []
+
+    def run(bundle: Path, name: str = "restored", key=key_file):
+        restored = import_bundle(bundle, case_dir(name), key_file=key, actor="importer")
+        opened.append(restored)
+        return restored
+
+    yield run
+    for restored in opened:
+        restored.close()

@@ -220,21 +220,6 @@ def built(case):
 
 
 @pytest.fixture
-def restore(case_dir, key_file):
-    """Imports bundles into case folders the fixtures clean up; closes what it opened."""
-    opened = []
-
-    def run(bundle: Path, name: str = "restored", key=key_file):
-        restored = bundles.import_bundle(bundle, case_dir(name), key_file=key, actor="importer")
-        opened.append(restored)
-        return restored
-
-    yield run
-    for restored in opened:
-        restored.close()
-
-
-@pytest.fixture
 def creations(monkeypatch):
     """The case folders an import creates, so a test can check that a failure removed them."""
     made: list[tuple[Path, dict]] = []

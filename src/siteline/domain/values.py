@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from siteline.domain.vocabularies import parse_term
 from siteline.errors import InvalidInput
@@ -127,9 +128,15 @@ class FuzzyTime:
     def now(cls) -> FuzzyTime:
         return cls(datetime.now(UTC).replace(microsecond=0), TimePrecision.SECOND)
 
-    @property
+    @cached_property
     def stored(self) -> str:
-        return self.start.strftime(STORED_FORMAT)
+        # Formatted by hand: strftime is slow (bulk ingest asks this of every row) and
+        # writes years before 1000 without their leading zeros.
+        start = self.start
+        return (
+            f"{start.year:04d}-{start.month:02d}-{start.day:02d}"
+            f"T{start.hour:02d}:{start.minute:02d}:{start.second:02d}Z"
+        )
 
     @property
     def end(self) -> datetime:
@@ -151,16 +158,21 @@ class FuzzyTime:
         return following - timedelta(seconds=1)
 
     def __str__(self) -> str:
-        shapes = {
-            TimePrecision.YEAR: "%Y",
-            TimePrecision.MONTH: "%Y-%m",
-            TimePrecision.DAY: "%Y-%m-%d",
-            # Hours without minutes: '14:00Z' would read back as a time to the minute.
-            TimePrecision.HOUR: "%Y-%m-%dT%HZ",
-            TimePrecision.MINUTE: "%Y-%m-%dT%H:%MZ",
-            TimePrecision.SECOND: STORED_FORMAT,
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
+        # The stored form cut to the precision. Hours without minutes: '14:00Z' would read
+        # back as a time to the minute.
+        stored = self.stored
+        cut = {
+            TimePrecision.YEAR: stored[:4],
+            TimePrecision.MONTH: stored[:7],
+            TimePrecision.DAY: stored[:10],
+            TimePrecision.HOUR: stored[:13] + "Z",
+            TimePrecision.MINUTE: stored[:16] + "Z",
         }
-        return self.start.strftime(shapes[self.precision])
+        return cut.get(self.precision, stored)
 
 
 def not_in_future(time: FuzzyTime | None, field: str) -> None:

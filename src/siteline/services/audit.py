@@ -68,19 +68,34 @@ def _check_records(case: Case, entries: list[dict], report: VerifyReport) -> lis
                 if problem:
                     problems.append(Problem(f"{object_type} {object_id}", problem))
             for (entry_type, object_id), entry in latest.items():
-                if entry_type == object_type and object_id not in seen and not entry["redacted"]:
+                if entry_type == object_type and object_id not in seen and _expected(entry):
                     problems.append(
                         Problem(
                             f"{object_type} {object_id}",
-                            f"removed from the database (audit entry #{entry['seq']} records it)",
+                            f"removed from the database (audit entry #{_seq(entry)} records it)",
                         )
                     )
     return problems
 
 
-def _record_problem(row: dict, entry: dict | None) -> str | None:
+def _expected(state: dict | audit.BatchState) -> bool:
+    """Whether the record must be in the database (a redacted entry may stand for one
+    left out of a bundle)."""
+    if isinstance(state, audit.BatchState):
+        return True
+    # An entry with no record after it says the record is not here (left out of a bundle).
+    return not state["redacted"] and state["after"] is not None
+
+
+def _seq(state: dict | audit.BatchState) -> int:
+    return state.seq if isinstance(state, audit.BatchState) else state["seq"]
+
+
+def _record_problem(row: dict, entry: dict | audit.BatchState | None) -> str | None:
     if entry is None:
         return "inserted outside Siteline: no audit entry records it"
+    if isinstance(entry, audit.BatchState):
+        return None if entry.matches(row) else _altered_in(entry.seq)
     if entry["redacted"]:
         recorded_digest = entry["after_sha256"]
         return (
@@ -100,7 +115,11 @@ def _record_problem(row: dict, entry: dict | None) -> str | None:
 
 
 def _altered(entry: dict) -> str:
-    return f"altered: differs from its record in audit entry #{entry['seq']}"
+    return _altered_in(entry["seq"])
+
+
+def _altered_in(seq: int) -> str:
+    return f"altered: differs from its record in audit entry #{seq}"
 
 
 def _check_blobs(case: Case, report: VerifyReport) -> list[Problem]:

@@ -43,6 +43,7 @@ CASE_FILE = "case.json"
 README_FILE = "README.txt"
 RECORDS_FOLDER = "records"
 CHAIN_FILE = "audit/chain.jsonl"
+LEFT_OUT_FILE = "audit/left_out.jsonl"
 BLOB_FOLDER = "blobs/sha256"
 CHECKSUM = "sha256"
 CONFIDENTIAL_CHOICES = ("omit", "sealed")
@@ -101,8 +102,9 @@ def _plan_omission(connection: Connection, confidential: str, public: bool) -> _
 
     An evidence item left out takes its original (blob) with it; any other item or derived
     item stored under a left-out original goes too, as does every derived item made from
-    one (by its evidence or by a parent hash), and their custody records, incident links
-    and claims. Left-out sources (public bundles) take their evidence with them.
+    one (by its evidence or by a parent hash), every item that lies within it, and their
+    custody records, incident links and claims. Left-out sources (public bundles) take their
+    evidence with them.
     """
     plan = _Omission()
     levels = ({"confidential"} if confidential == "omit" else set()) | (
@@ -117,7 +119,13 @@ def _plan_omission(connection: Connection, confidential: str, public: bool) -> _
     if not levels and not plan.sources:
         return plan
     items = connection.execute(
-        select(evidence.c.id, evidence.c.sensitivity, evidence.c.source_id, evidence.c.blob_sha256)
+        select(
+            evidence.c.id,
+            evidence.c.sensitivity,
+            evidence.c.source_id,
+            evidence.c.blob_sha256,
+            evidence.c.within_id,
+        )
     ).all()
     plan.evidence = {
         row.id for row in items if row.sensitivity in levels or row.source_id in plan.sources
@@ -140,7 +148,9 @@ def _plan_omission(connection: Connection, confidential: str, public: bool) -> _
             if row.id in plan.evidence:
                 if row.blob_sha256:
                     plan.blobs.add(row.blob_sha256)
-            elif row.blob_sha256 in plan.blobs:
+            elif row.blob_sha256 in plan.blobs or row.within_id in plan.evidence:
+                # What lies within a left-out original (a row of its file, a post of its
+                # article) is part of it, and goes with it.
                 plan.evidence.add(row.id)
         for derived_id, evidence_id, blob_sha256, parents in derived:
             if derived_id not in plan.derived and (
@@ -225,6 +235,7 @@ def _write_payload(
             _write_records(case, connection, folder, object_type, plan, omitted_keys, summary)
         summary["case"] = dict(connection.execute(select(case_info)).mappings().first() or {})
         summary["audit"] = _write_chain(connection, folder, omitted_keys)
+    _write_left_out(folder, omitted_keys)
     (folder / CASE_FILE).write_text(
         json.dumps(_description(case, summary), indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",
@@ -268,6 +279,15 @@ def _copy_blob(case: Case, folder: Path, row: dict) -> int:
     if not target.exists():
         shutil.copyfile(source, target)  # streamed by the kernel, never held in memory
     return target.stat().st_size
+
+
+def _write_left_out(folder: Path, omitted_keys: set) -> None:
+    """Names every record left out. Entries of its own are redacted, but a batch entry
+    (dataset rows) vouches for many records and stays whole, so the importer needs to be
+    told which of its records are absent on purpose."""
+    with open(folder / LEFT_OUT_FILE, "w", encoding="utf-8") as out:
+        for object_type, object_id in sorted(omitted_keys):
+            out.write(json_line({"object_type": object_type, "id": object_id}))
 
 
 def _write_chain(connection: Connection, folder: Path, omitted_keys: set) -> dict:

@@ -35,6 +35,7 @@ from siteline.services.bundle_export import (
     CHUNK_ROWS,
     FORMAT,
     FORMAT_VERSION,
+    LEFT_OUT_FILE,
     PAYLOAD,
     RECORD_ORDER,
     records_path,
@@ -234,7 +235,10 @@ def _restore(transaction: Transaction, case: Case, bundle: Path, description: di
         counts[object_type] = _restore_records(
             transaction, case, bundle, object_type, latest, blob_files
         )
-    _refuse_missing_records(latest)
+    for object_type, object_id in _refuse_missing_records(latest, _left_out(bundle)):
+        # The bundle's chain vouches for a record it does not carry: the restored chain
+        # says so, or the restored case would not verify.
+        transaction.record_left_out(object_type, object_id)
     _refuse_unclaimed_files(bundle, blob_files)
     return {"records": counts, "blobs": len(blob_files), "audit_entries": entries}
 
@@ -266,7 +270,11 @@ def _restore_chain(transaction: Transaction, bundle: Path, description: dict):
         previous_hash, expected_seq = entry["hash"], entry["seq"] + 1
         entries += 1
         if entry["object_type"] in AUDITED_TABLES:
-            latest[(entry["object_type"], entry["object_id"])] = _state(entry, where, shapes)
+            if entry["action"] == audit.BATCH_ACTION and entry["after"] is not None:
+                for object_id, state in _batch_states(entry, where):
+                    latest[(entry["object_type"], object_id)] = state
+            else:
+                latest[(entry["object_type"], entry["object_id"])] = _state(entry, where, shapes)
         chunk.append(entry)
         if len(chunk) >= CHUNK_ROWS:
             transaction.append_verbatim(chunk)
@@ -310,6 +318,15 @@ def _entry_problem(entry: dict, previous_hash: str, expected_seq: int) -> str | 
             "its link to the entry before it is broken: an entry was removed, inserted or replaced"
         )
     return None
+
+
+def _batch_states(entry: dict, where: str) -> list:
+    try:
+        return audit.batch_states(entry)
+    except (ValueError, KeyError, TypeError):
+        raise BundleError(
+            f"{where}: the batch entry's record is not a list of ids and digests"
+        ) from None
 
 
 def _state(entry: dict, where: str, shapes: dict) -> tuple:
@@ -366,6 +383,14 @@ def _check_record(object_type: str, row: dict, latest: dict, where: str) -> None
         raise BundleError(
             f"{where}: {object_type} {row['id']} has no audit entry: it was added outside Siteline"
         )
+    if isinstance(state, audit.BatchState):
+        if not state.matches(row):
+            raise BundleError(
+                f"{where}: {object_type} {row['id']} differs from its digest in audit entry "
+                f"#{state.seq}: it was altered"
+            )
+        latest[key] = _RESTORED
+        return
     seq, digest, redacted, columns = state
     if not redacted and columns is None:
         raise BundleError(
@@ -434,16 +459,41 @@ def _insert(transaction: Transaction, table: Table, object_type: str, rows: list
         ) from None
 
 
-def _refuse_missing_records(latest: dict) -> None:
+def _left_out(bundle: Path) -> set[tuple[str, str]]:
+    """The records the bundle says it left out (a bundle written before it said so, none)."""
+    if not (bundle / PAYLOAD / LEFT_OUT_FILE).exists():
+        return set()
+    found = set()
+    for where, value in _lines(bundle, LEFT_OUT_FILE):
+        if not (isinstance(value.get("object_type"), str) and isinstance(value.get("id"), str)):
+            raise BundleError(f"{where}: not an object type with an id")
+        found.add((value["object_type"], value["id"]))
+    return found
+
+
+def _refuse_missing_records(latest: dict, left_out: set) -> list[tuple[str, str]]:
+    """Refuses a bundle missing a record its chain accounts for, unless the record's entry
+    is redacted or the bundle names it as left out; returns the batch-recorded records
+    that were left out."""
+    absent = []
     for (object_type, object_id), state in latest.items():
         if state is _RESTORED:
             continue
+        if isinstance(state, audit.BatchState):
+            if (object_type, object_id) in left_out:
+                absent.append((object_type, object_id))
+                continue
+            raise BundleError(
+                f"{PAYLOAD}/{records_path(object_type)}: {object_type} {object_id} is missing, "
+                f"though audit entry #{state.seq} records it"
+            )
         seq, _digest, redacted, columns = state
         if not redacted and columns is not None:
             raise BundleError(
                 f"{PAYLOAD}/{records_path(object_type)}: {object_type} {object_id} is missing, "
                 f"though audit entry #{seq} records it"
             )
+    return absent
 
 
 def _refuse_unclaimed_files(bundle: Path, blob_files: set[str]) -> None:

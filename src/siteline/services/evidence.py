@@ -16,6 +16,7 @@ from siteline.domain.values import FuzzyTime, Location
 from siteline.domain.vocabularies import EvidenceKind, Sensitivity, VerificationStatus, parse_term
 from siteline.errors import Duplicate, InvalidInput, NotFound
 from siteline.services.cases import ensure_key_recorded
+from siteline.store import audit
 from siteline.store.blobs import sha256_hex
 from siteline.store.case_folder import Case
 from siteline.store.schema import (
@@ -186,7 +187,7 @@ def _evidence_row(
         "sensitivity": item.sensitivity.value,
         "graphic": item.graphic,
         "language": item.language,
-        "native": _json_or_none(item.native, keep_order=True),
+        "native": native_json(item.native),
         "ingest_key": item.ingest_key,
         "within_id": item.within_id,
         "platform": item.platform,
@@ -208,10 +209,14 @@ def _evidence_row(
     return row
 
 
-def _json_or_none(value: dict | None, keep_order: bool = False) -> str | None:
-    # Native records keep their columns in the source's order, so that they can be written
-    # back exactly as they came (an ACLED export round-trips).
-    return json.dumps(value, ensure_ascii=False, sort_keys=not keep_order) if value else None
+def native_json(native: dict | None) -> str | None:
+    """A native record as stored: its columns in the source's order, so that it can be
+    written back exactly as it came (an ACLED export round-trips)."""
+    return json.dumps(native, ensure_ascii=False) if native else None
+
+
+def _json_or_none(value: dict | None) -> str | None:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
 
 
 def _times(item: EvidenceItem, how: Custody, now: str) -> dict:
@@ -339,14 +344,10 @@ def show_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
     """An item with its custody records, incident links, derived items and full history."""
     item = get_evidence(case, evidence_id, reveal)
     with case.read() as connection:
-        item["custody"] = [
-            dict(row)
-            for row in connection.execute(
-                select(custody)
-                .where(custody.c.object_type == "evidence", custody.c.object_id == evidence_id)
-                .order_by(custody.c.id)
-            ).mappings()
-        ]
+        item["custody"] = _custody_of(connection, evidence_id)
+        if not item["custody"] and item["within_id"] is not None:
+            # Rows of a dataset share the custody of their file, which names how it came.
+            item["custody"] = _custody_of(connection, item["within_id"])
         item["links"] = [
             dict(row)
             for row in connection.execute(
@@ -377,17 +378,48 @@ def show_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
                 .order_by(evidence_relations.c.id)
             ).mappings()
         ]
-        item["history"] = [
-            {key: row[key] for key in ("seq", "at", "actor", "action", "hash")}
-            for row in connection.execute(
-                select(audit_log)
-                .where(
-                    audit_log.c.object_type == "evidence", audit_log.c.object_id == str(evidence_id)
-                )
-                .order_by(audit_log.c.seq)
-            ).mappings()
-        ]
+        item["history"] = _history(connection, evidence_id)
     return item
+
+
+def _custody_of(connection, evidence_id: int) -> list[dict]:
+    query = (
+        select(custody)
+        .where(custody.c.object_type == "evidence", custody.c.object_id == evidence_id)
+        .order_by(custody.c.id)
+    )
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def _history(connection, evidence_id: int) -> list[dict]:
+    """Every audit entry about the item: the batch entry that created it, if one did, and
+    its own entries."""
+    keys = ("seq", "at", "actor", "action", "hash")
+    own = (
+        select(audit_log)
+        .where(audit_log.c.object_type == "evidence", audit_log.c.object_id == str(evidence_id))
+        .order_by(audit_log.c.seq)
+    )
+    # Spans sort as text among ids that begin with '0' (no plain id does): the last one
+    # starting at or before this id is the only batch that can hold it.
+    batch = (
+        select(audit_log)
+        .where(
+            audit_log.c.object_type == "evidence",
+            audit_log.c.object_id >= "0",
+            audit_log.c.object_id <= audit.span_upper_bound(evidence_id),
+        )
+        .order_by(audit_log.c.object_id.desc())
+        .limit(1)
+    )
+    found = [
+        row
+        for row in connection.execute(batch).mappings()
+        if row["action"] == audit.BATCH_ACTION
+        and audit.in_batch_span(row["object_id"], evidence_id)
+    ]
+    found += list(connection.execute(own).mappings())
+    return [{key: row[key] for key in keys} for row in sorted(found, key=lambda row: row["seq"])]
 
 
 def _locator(item: dict) -> str:

@@ -10,7 +10,6 @@ is added as a new item with a `version_of` relation to the newest one before it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,20 +87,24 @@ def content_fingerprint(item: EvidenceItem) -> str:
     within another, its text and native record."""
     if item.has_own_original:
         return sha256_hex(item.original_bytes)
-    return _fingerprint(item.text, item.native, item.title)
+    return fingerprint(item.text, evidence_service.native_json(item.native), item.title)
 
 
 def stored_fingerprint(row: dict) -> str:
     """The same fingerprint, of an item as the case holds it."""
     if row["blob_sha256"] is not None:
         return row["blob_sha256"]
-    native = json.loads(row["native"]) if row["native"] else None
-    return _fingerprint(row["text"], native, row["title"])
+    return fingerprint(row["text"], row["native"], row["title"])
 
 
-def _fingerprint(text: str | None, native: dict | None, title: str | None) -> str:
-    record = {"text": text, "native": native, "title": title}
-    return sha256_hex(json.dumps(record, sort_keys=True, ensure_ascii=False).encode())
+def fingerprint(text: str | None, native_json: str | None, title: str | None) -> str:
+    """The fingerprint of an item within another, from its text, its native record as
+    stored (JSON text) and its title."""
+    # Each part with its length (or '-' when absent), so no two contents read alike.
+    parts = [
+        f"{len(part)}:{part}" if part is not None else "-" for part in (text, native_json, title)
+    ]
+    return sha256_hex("\n".join(parts).encode())
 
 
 def newest_by_key(transaction: Transaction, keys: Sequence[str]) -> dict[str, dict]:
@@ -158,76 +161,115 @@ def add_keyed_items(
 ) -> list[int]:
     """Adds items not yet present; returns, for each item given, the id it has in the case
     (its own new id, or the id of the same item already there)."""
-    plan = _Plan(transaction, items)
-    for position, (item, how) in enumerate(items):
-        plan.place(position, item, how, report)
-    added = evidence_service.add_items(case, transaction, plan.to_add) if plan.to_add else []
-    for index, record in enumerate(added):
-        plan.ids[plan.positions[index]] = record["id"]
-        report.item_ids.append(record["id"])
+    keys = [item.ingest_key for item, _ in items]
+    digests = [
+        sha256_hex(item.original_bytes) if item.has_own_original else None for item, _ in items
+    ]
+    plan = _Plan(
+        transaction, keys, digests, lambda position: content_fingerprint(items[position][0])
+    )
+    chosen = [items[position] for position in plan.new]
+    added = evidence_service.add_items(case, transaction, chosen) if chosen else []
+    return _settle(transaction, plan, [record["id"] for record in added], report)
+
+
+@dataclass
+class KeyedRow:
+    """An item within another given as its values (`ROW_COLUMNS` of its adapter), with its
+    key and the fingerprint of its content: what bulk ingest adds without building items."""
+
+    key: str
+    fingerprint: str
+    values: tuple
+
+
+def add_keyed_rows(
+    transaction: Transaction, columns: tuple[str, ...], rows: Sequence[KeyedRow], report
+) -> list[int]:
+    """As `add_keyed_items`, for items within another given as values; the new ones go in
+    with batch audit entries and share the custody of the item they lie within."""
+    plan = _Plan(
+        transaction,
+        [row.key for row in rows],
+        [None] * len(rows),
+        lambda position: rows[position].fingerprint,
+    )
+    added = transaction.insert_batch("evidence", columns, [rows[p].values for p in plan.new])
+    return _settle(transaction, plan, added, report)
+
+
+def _settle(transaction: Transaction, plan: _Plan, added: list[int], report) -> list[int]:
+    """Gives every position its id, and records new versions of items changed."""
+    for position, new_id in zip(plan.new, added, strict=True):
+        plan.ids[position] = new_id
+    report.item_ids.extend(added)
     for position, first in plan.copies:
         plan.ids[position] = plan.ids[first]
     report.added += len(added)
-    versions = [(added[index]["id"], plan.resolve(old)) for index, old in plan.replaced.items()]
+    report.unchanged += plan.unchanged
+    versions = [(plan.ids[position], plan.resolve(old)) for position, old in plan.replaced.items()]
     add_relations(transaction, versions, RelationKind.VERSION_OF, report)
     report.versions += len(versions)
     return plan.ids
 
 
 class _Plan:
-    """Which items of a run to add, which are already present, and which are versions."""
+    """Which items of a run to add, which are already present, and which are versions.
 
-    def __init__(self, transaction: Transaction, items: Sequence[tuple[EvidenceItem, Custody]]):
-        keys = [item.ingest_key for item, _ in items if item.ingest_key]
-        self.known = newest_by_key(transaction, keys)
-        self.digests = [
-            sha256_hex(item.original_bytes) if item.has_own_original else None for item, _ in items
-        ]
+    Items are known by position: each has a key (or None), the digest of its own
+    original (or None), and a fingerprint of its content, asked for only when an item
+    of the same key was met before.
+    """
+
+    def __init__(self, transaction: Transaction, keys: list, digests: list, fingerprint_at):
+        self.known = newest_by_key(transaction, [key for key in keys if key])
         # The same bytes under another name (an article saved twice) are the same item.
-        self.by_digest = ids_by_digest(transaction, [d for d in self.digests if d])
-        self.ids: list = [None] * len(items)
-        self.to_add: list[tuple[EvidenceItem, Custody]] = []
-        self.positions: list[int] = []  # for each item to add, its position in the run
-        self.replaced: dict[int, tuple[str, int]] = {}  # to_add index -> ("id"|"position", n)
+        self.by_digest = ids_by_digest(transaction, [d for d in digests if d])
+        self.fingerprint_at = fingerprint_at
+        self.ids: list = [None] * len(keys)
+        self.new: list[int] = []  # positions of the items to add, in order
+        self.replaced: dict[int, tuple[str, int]] = {}  # position -> ("id"|"position", n)
         self.copies: list[tuple[int, int]] = []  # (position, position of the same item)
-        self.first_of_key: dict[str, tuple[int, EvidenceItem]] = {}  # key -> latest in run
+        self.first_of_key: dict[str, int] = {}  # key -> its latest position in the run
         self.first_of_digest: dict[str, int] = {}
+        for position, (key, digest) in enumerate(zip(keys, digests, strict=True)):
+            self.place(position, key, digest)
 
-    def place(self, position: int, item: EvidenceItem, how: Custody, report) -> None:
-        key, digest = item.ingest_key, self.digests[position]
+    def place(self, position: int, key: str | None, digest: str | None) -> None:
         earlier = self.first_of_key.get(key) if key else None
         previous = self.known.get(key) if key else None
         # Only an item met before needs its content compared: most of a first run is new.
-        fingerprint = content_fingerprint(item) if earlier or previous else None
-        same_as_earlier = earlier and content_fingerprint(earlier[1]) == fingerprint
+        fingerprint = self.fingerprint_at(position) if earlier is not None or previous else None
+        same_as_earlier = earlier is not None and self.fingerprint_at(earlier) == fingerprint
         if same_as_earlier or digest in self.first_of_digest:
-            first = earlier[0] if earlier else self.first_of_digest[digest]
+            first = earlier if earlier is not None else self.first_of_digest[digest]
             self.copies.append((position, first))  # the same record twice in one input
-            report.unchanged += 1
             return
         if digest and digest in self.by_digest:
-            self._present(position, self.by_digest[digest], key, digest, item, report)
-        elif previous and not earlier and stored_fingerprint(previous) == fingerprint:
-            self._present(position, previous["id"], key, digest, item, report)
+            self._present(position, self.by_digest[digest], key, digest)
+        elif previous and earlier is None and stored_fingerprint(previous) == fingerprint:
+            self._present(position, previous["id"], key, digest)
         else:
-            if earlier:  # the same key with other content, earlier in this input
-                self.replaced[len(self.to_add)] = ("position", earlier[0])
+            if earlier is not None:  # the same key with other content, earlier in this input
+                self.replaced[position] = ("position", earlier)
             elif previous:
-                self.replaced[len(self.to_add)] = ("id", previous["id"])
-            self.positions.append(position)
-            self.to_add.append((item, how))
-            self._remember(position, key, digest, item)
+                self.replaced[position] = ("id", previous["id"])
+            self.new.append(position)
+            self._remember(position, key, digest)
 
-    def _present(self, position, item_id, key, digest, item, report) -> None:
+    def _present(self, position, item_id, key, digest) -> None:
         self.ids[position] = item_id
-        report.unchanged += 1
-        self._remember(position, key, digest, item)
+        self._remember(position, key, digest)
 
-    def _remember(self, position, key, digest, item) -> None:
+    def _remember(self, position, key, digest) -> None:
         if key:
-            self.first_of_key[key] = (position, item)
+            self.first_of_key[key] = position
         if digest:
             self.first_of_digest.setdefault(digest, position)
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.ids) - len(self.new)
 
     def resolve(self, old: tuple[str, int]) -> int:
         kind, number = old

@@ -2,6 +2,10 @@
 it, with its native columns as written and the incident it describes as a candidate for a
 person to confirm.
 
+Rows share the custody of their file (each names its line), and go in with batch audit
+entries that hold the digest of every row: a dataset of a million rows must not write
+a million custody records and a million copies of itself into the chain.
+
 A whole run is one transaction. Rows the parser could not read are reported with their
 file and line; the rest are kept.
 """
@@ -11,22 +15,28 @@ from __future__ import annotations
 import json
 import mimetypes
 from collections.abc import Iterable
+from dataclasses import fields
 from pathlib import Path
 
 from siteline import __version__
 from siteline.domain.entities import Custody, EvidenceItem
-from siteline.domain.values import FuzzyTime, Location
+from siteline.domain.values import FuzzyTime, Location, not_in_future
+from siteline.domain.vocabularies import EvidenceKind, Sensitivity, VerificationStatus
 from siteline.errors import InvalidInput, SitelineError
 from siteline.ingest.model import CandidateIncident, DatasetRow, RowProblem
+from siteline.services.evidence import native_json
 from siteline.services.ingest import (
     IngestReport,
+    KeyedRow,
     add_file_item,
-    add_keyed_items,
+    add_keyed_rows,
     build_or_report,
+    fingerprint,
     input_files,
     problem_message,
 )
 from siteline.store.case_folder import Case
+from siteline.store.transaction import utc_now_stored
 
 DATASET_NAMES = {
     "who_ssa": "WHO Surveillance System for Attacks on Health Care",
@@ -67,7 +77,12 @@ def ingest_datasets(case: Case, paths: Iterable[Path], dataset: str | None = Non
 def _add_rows(case, transaction, path: Path, data: bytes, rows: list[DatasetRow], report) -> None:
     names = sorted({row.dataset for row in rows}) or ["dataset"]
     label = ", ".join(DATASET_NAMES.get(name, name) for name in names)
-    how = Custody(method=f"ingested from a {label} file", tool="siteline ingest", notes=str(path))
+    how = Custody(
+        method=f"ingested from a {label} file; each row read from it",
+        tool="siteline ingest",
+        tool_version=__version__,
+        notes=str(path),
+    )
     file_item = EvidenceItem(
         kind="document",
         title=f"{label}: {path.name}",
@@ -76,57 +91,104 @@ def _add_rows(case, transaction, path: Path, data: bytes, rows: list[DatasetRow]
         media_type=mimetypes.guess_type(path.name)[0] or "text/csv",
     )
     file_id = add_file_item(case, transaction, file_item, how, report)
-    items = []
+    now = utc_now_stored()
+    keyed = []
     for row in rows:
-        item = build_or_report(report, str(path), row.line, row_item, row, file_id, path)
-        if item is not None:
-            items.append((item, _row_custody(row, path)))
-    add_keyed_items(case, transaction, items, report)
+        built = build_or_report(
+            report, str(path), row.line, keyed_row, row, file_id, path.name, now
+        )
+        if built is not None:
+            keyed.append(built)
+    add_keyed_rows(transaction, ROW_COLUMNS, keyed, report)
 
 
-def row_item(row: DatasetRow, within_id: int, path: Path) -> EvidenceItem:
+# The columns a dataset row fills, in the order `keyed_row` gives their values; the rest
+# stay empty. Rows go in as values, not as items: a dataset may hold millions.
+ROW_COLUMNS = (
+    "kind",
+    "title",
+    "text",
+    "source_url",
+    "published_at",
+    "published_precision",
+    "collected_at",
+    "collected_precision",
+    "claimed_lat",
+    "claimed_lon",
+    "claimed_precision",
+    "credibility",
+    "verification_status",
+    "sensitivity",
+    "graphic",
+    "native",
+    "ingest_key",
+    "within_id",
+    "platform",
+    "platform_id",
+    "details",
+    "created_at",
+)
+_KIND = EvidenceKind.DATASET_ROW.value
+_UNVERIFIED = VerificationStatus.UNVERIFIED.value
+_PUBLIC = Sensitivity.PUBLIC.value
+_UNGRADED = 6  # Admiralty credibility 6: cannot be judged (yet)
+
+
+def keyed_row(row: DatasetRow, within_id: int, file_name: str, now: str) -> KeyedRow:
+    """A row as the values of `ROW_COLUMNS`, typed as the database gives them back (the
+    batch entry's digest covers them), with its key and content fingerprint."""
+    published = row.published
+    not_in_future(published, "published")
     candidate = row.incident
-    return EvidenceItem(
-        kind="dataset_row",
-        title=row.title,
-        text=row.text,
-        within_id=within_id,
-        source_url=row.source_url,
-        published=row.published,
-        claimed_location=candidate.location if candidate else None,
-        native=row.native,
-        ingest_key=f"{row.dataset}:{row.row_id}",
-        platform=row.dataset,
-        platform_id=row.row_id,
-        details={
-            "where": f"{path.name}:{row.line}",
-            "candidate_incident": candidate_json(candidate) if candidate else None,
-        },
+    place = candidate.location if candidate else None
+    native = native_json(row.native)
+    details = {
+        "where": f"{file_name}:{row.line}",
+        "candidate_incident": candidate_json(candidate) if candidate else None,
+    }
+    values = (
+        _KIND,
+        row.title,
+        row.text,
+        row.source_url,
+        published.stored if published else None,
+        published.precision.value if published else None,
+        now,
+        "second",
+        float(place.lat) if place else None,
+        float(place.lon) if place else None,
+        place.precision.value if place else None,
+        _UNGRADED,
+        _UNVERIFIED,
+        _PUBLIC,
+        False,
+        native,
+        f"{row.dataset}:{row.row_id}",
+        within_id,
+        row.dataset,
+        row.row_id,
+        json.dumps(details, ensure_ascii=False, sort_keys=True),
+        now,
     )
+    return KeyedRow(values[16], fingerprint(row.text, native, row.title), values)
 
 
 def candidate_json(candidate: CandidateIncident) -> dict:
     """The candidate incident as plain JSON values, times with their precision."""
     found = {}
-    for name, value in vars(candidate).items():
+    for name in _CANDIDATE_FIELDS:
+        value = getattr(candidate, name)
         if value is None:
             continue
-        if isinstance(value, FuzzyTime):
+        if type(value) is FuzzyTime:
             value = {"at": value.stored, "precision": value.precision.value}
-        elif isinstance(value, Location):
+        elif type(value) is Location:
             value = {"lat": value.lat, "lon": value.lon, "precision": value.precision.value}
         found[name] = value
     return found
 
 
-def _row_custody(row: DatasetRow, path: Path) -> Custody:
-    return Custody(
-        method="read from a dataset file",
-        tool="siteline ingest",
-        tool_version=__version__,
-        source_url=row.source_url,
-        notes=f"row {row.row_id} at {path.name}:{row.line}",
-    )
+_CANDIDATE_FIELDS = tuple(field.name for field in fields(CandidateIncident))
 
 
 def candidate_of(item: dict) -> dict | None:

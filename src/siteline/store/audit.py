@@ -10,6 +10,8 @@ folder, so that cutting entries off the end of the chain shows too.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote  # JSON string, non-ASCII kept
 from typing import Any
@@ -96,6 +98,83 @@ def make_entry(
     }
     entry["hash"] = entry_hash(entry)
     return entry
+
+
+# A batch entry records many new records at once: for each, its id and the digest of its
+# values. Bulk ingest (a dataset of a million rows) would otherwise write an entry, with a
+# second copy of the record, for every row; the digest vouches for the record as well.
+BATCH_ACTION = "create_batch"
+
+
+def record_digest(values: Sequence[Any]) -> str:
+    """SHA-256 of a record's values (JSON text, in the order of the batch's columns)."""
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def batch_record(columns: Sequence[str], ids: Sequence[int], digests: Sequence[str]) -> dict:
+    """What a batch entry records: the columns its digests cover, and each record's digest."""
+    return {
+        "columns": list(columns),
+        "records": [[i, d] for i, d in zip(ids, digests, strict=True)],
+    }
+
+
+# A batch entry's object id names the first and last ids of its records, each with twelve
+# digits, so that text order is number order and the index on (object type, object id)
+# finds the batch holding an id with one seek (see `batch_holding`).
+SPAN_DIGITS = 12
+
+
+def batch_span(ids: Sequence[int]) -> str:
+    return f"{ids[0]:0{SPAN_DIGITS}d}..{ids[-1]:0{SPAN_DIGITS}d}"
+
+
+def span_upper_bound(wanted: int) -> str:
+    """Every batch span whose first id is at most `wanted` sorts at or below this text
+    (digits only after the dots: a linguistic collation may pass over punctuation)."""
+    return f"{wanted:0{SPAN_DIGITS}d}..{'9' * SPAN_DIGITS}"
+
+
+def in_batch_span(object_id: str, wanted: int) -> bool:
+    first, _, last = object_id.partition("..")
+    return first.isdigit() and last.isdigit() and int(first) <= wanted <= int(last)
+
+
+@dataclass(frozen=True)
+class BatchState:
+    """A record as a batch entry vouches for it: the digest of its values."""
+
+    seq: int
+    digest: str
+    columns: tuple[str, ...]
+
+    def matches(self, row: dict[str, Any]) -> bool:
+        # Columns the batch did not write (and later migrations' columns) must be empty.
+        covered = set(self.columns)
+        if any(
+            value is not None for key, value in row.items() if key != "id" and key not in covered
+        ):
+            return False
+        return record_digest([row.get(column) for column in self.columns]) == self.digest
+
+
+def batch_states(entry: dict[str, Any]) -> list[tuple[str, BatchState]]:
+    """Each record a batch entry creates, with the state it vouches for.
+
+    Raises ValueError when the entry's record is not the shape a batch entry has."""
+    recorded = json.loads(entry["after"])
+    columns = recorded["columns"]
+    if not (isinstance(columns, list) and all(isinstance(name, str) for name in columns)):
+        raise ValueError("its columns are not a list of names")
+    shared = tuple(columns)
+    states = []
+    for pair in recorded["records"]:
+        object_id, digest = pair
+        if not (isinstance(object_id, int) and isinstance(digest, str)):
+            raise ValueError("a record is not an id with its digest")
+        states.append((str(object_id), BatchState(entry["seq"], digest, shared)))
+    return states
 
 
 def redact(entry: dict[str, Any]) -> dict[str, Any]:
@@ -242,9 +321,26 @@ def check_head(
     return []
 
 
-def latest_states(entries: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """For each object, the last entry that touched it."""
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
+def latest_states(entries: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
+    """For each object, the last entry that touched it, or the `BatchState` of the batch
+    entry that created it when no entry touched it since."""
+    latest: dict[tuple[str, str], Any] = {}
     for entry in entries:
-        latest[(entry["object_type"], entry["object_id"])] = entry
+        states = _batch_states_or_none(entry) if entry["action"] == BATCH_ACTION else None
+        if states is None:
+            latest[(entry["object_type"], entry["object_id"])] = entry
+            continue
+        for object_id, state in states:
+            latest[(entry["object_type"], object_id)] = state
     return latest
+
+
+def _batch_states_or_none(entry: dict[str, Any]) -> list[tuple[str, BatchState]] | None:
+    # A batch entry that is redacted or not of a batch's shape vouches for no record, so
+    # the records it names show as added outside Siteline (its hash check says the rest).
+    if entry["redacted"] or entry["after"] is None:
+        return None
+    try:
+        return batch_states(entry)
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -97,6 +97,25 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
         connection.exec_driver_sql(sql, rows)
 
 
+def _insert_values(
+    connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]
+) -> None:
+    """Inserts rows given as values of `columns`, in that order, with one executemany."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(column) for column in columns)
+    if dialect.paramstyle == "qmark":
+        marks, parameters = ", ".join("?" * len(columns)), rows
+    else:  # psycopg: named parameters
+        marks = ", ".join(f"%({column})s" for column in columns)
+        parameters = [dict(zip(columns, values, strict=True)) for values in rows]
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+    connection.exec_driver_sql(sql, parameters)
+
+
+# A batch entry names at most this many records, so that no entry grows without bound.
+BATCH_RECORDS = 2_000
+
 # Audit entries wait in memory at most this many at a time before going to the database
 # (inside the same transaction, so a failure still takes them all back).
 FLUSH_EVERY = 5_000
@@ -162,6 +181,43 @@ class Transaction:
             self._record("create", object_type, row["id"], None, row, at)
         return complete
 
+    def insert_batch(
+        self,
+        object_type: str,
+        columns: tuple[str, ...],
+        rows: list[tuple],
+        digests: list[str] | None = None,
+    ) -> list[int]:
+        """Inserts new records given as values in the order of `columns` (all but the id,
+        each already of its column's type), and records them in batch entries, each naming
+        every record's id and the digest of its values. Returns the ids given them.
+
+        For bulk ingest only: a record written this way has no copy in the chain, only
+        its digest; `audit verify` checks it against that digest.
+        """
+        if not rows:
+            return []
+        if digests is None:
+            digests = [audit.record_digest(values) for values in rows]
+        table = AUDITED_TABLES[object_type]
+        first = self.next_id(object_type)
+        self._next_ids[object_type] = first + len(rows)
+        ids = list(range(first, first + len(rows)))
+        _insert_values(
+            self.connection,
+            table,
+            ("id", *columns),
+            [(object_id, *values) for object_id, values in zip(ids, rows, strict=True)],
+        )
+        at = utc_now_precise()
+        for start in range(0, len(ids), BATCH_RECORDS):
+            part = ids[start : start + BATCH_RECORDS]
+            recorded = audit.batch_record(columns, part, digests[start : start + BATCH_RECORDS])
+            self._record(
+                audit.BATCH_ACTION, object_type, audit.batch_span(part), None, recorded, at
+            )
+        return ids
+
     def update(
         self, object_type: str, object_id: Any, changes: dict[str, Any], action: str = "update"
     ) -> dict[str, Any]:
@@ -216,6 +272,11 @@ class Transaction:
         digest); taken back if the change fails."""
         for data, digest in files:
             self.new_blob_files.append(self.blob_store.put_absent(data, digest))
+
+    def record_left_out(self, object_type: str, object_id: Any) -> None:
+        """An entry saying a record the chain vouches for is not in this case, because the
+        bundle it came from left it out: its state after is none."""
+        self._record("left_out", object_type, object_id, None, None)
 
     def record_event(
         self, action: str, object_type: str, object_id: Any, detail: dict[str, Any]
