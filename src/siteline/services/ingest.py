@@ -176,11 +176,17 @@ def add_keyed_items(
 @dataclass
 class KeyedRow:
     """An item within another given as its values (`ROW_COLUMNS` of its adapter), with its
-    key and the fingerprint of its content: what bulk ingest adds without building items."""
+    key and its content (text, native record as stored, title): what bulk ingest adds
+    without building items."""
 
     key: str
-    fingerprint: str
     values: tuple
+    content: tuple[str | None, str | None, str | None]
+
+    @property
+    def fingerprint(self) -> str:
+        # Worked out only for a row whose key was met before: most rows of a run are new.
+        return fingerprint(*self.content)
 
 
 def add_keyed_rows(

@@ -31,7 +31,6 @@ from siteline.services.ingest import (
     add_file_item,
     add_keyed_rows,
     build_or_report,
-    fingerprint,
     input_files,
     problem_message,
 )
@@ -136,7 +135,7 @@ _UNGRADED = 6  # Admiralty credibility 6: cannot be judged (yet)
 
 def keyed_row(row: DatasetRow, within_id: int, file_name: str, now: str) -> KeyedRow:
     """A row as the values of `ROW_COLUMNS`, typed as the database gives them back (the
-    batch entry's digest covers them), with its key and content fingerprint."""
+    batch entry's digest covers them), with its key and content."""
     published = row.published
     not_in_future(published, "published")
     candidate = row.incident
@@ -167,10 +166,10 @@ def keyed_row(row: DatasetRow, within_id: int, file_name: str, now: str) -> Keye
         within_id,
         row.dataset,
         row.row_id,
-        json.dumps(details, ensure_ascii=False, sort_keys=True),
+        json.dumps(details, ensure_ascii=False),  # keys in a fixed order: no need to sort
         now,
     )
-    return KeyedRow(values[16], fingerprint(row.text, native, row.title), values)
+    return KeyedRow(values[16], values, (row.text, native, row.title))
 
 
 def candidate_json(candidate: CandidateIncident) -> dict:
