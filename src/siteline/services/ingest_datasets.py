@@ -31,6 +31,7 @@ from siteline.services.ingest import (
     add_file_item,
     add_keyed_rows,
     build_or_report,
+    gc_paused,
     input_files,
     problem_message,
 )
@@ -54,7 +55,7 @@ def ingest_datasets(case: Case, paths: Iterable[Path], dataset: str | None = Non
         raise InvalidInput("dataset", f"{dataset!r} is not one of {', '.join(DATASET_NAMES)}")
     files = input_files(paths, DATASET_FILES)
     report = IngestReport()
-    with case.write() as transaction:
+    with case.write() as transaction, gc_paused():
         for path in files:
             try:
                 result = parse_dataset(path, dataset)
