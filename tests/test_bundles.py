@@ -730,3 +730,27 @@ def test_ingested_material_round_trips_with_its_relations_and_places(case, tmp_p
     restored = restore(bundle)
     assert all_rows(restored) == original_rows
     assert audit.verify(restored).ok
+
+
+def test_an_article_left_out_takes_its_posts_and_their_relations_with_it(case, tmp_path, restore):
+    from siteline.services.ingest_articles import ingest_articles
+
+    first = Path(__file__).parent / "fixtures" / "articles" / "card_form.txt"
+    again = tmp_path / "card_form_reprinted.txt"  # the same post, embedded by another article
+    again.write_bytes(first.read_bytes() + b"\nReprinted with a note from the desk.\n")
+    ingest_articles(case, [first])
+    ingest_articles(case, [again])
+    articles = evidence.list_evidence(case, kind="article")
+    posts = evidence.list_evidence(case, kind="social_post")
+    assert len(articles) == 2 and len(posts) == 1 and posts[0]["within_id"] == articles[0]["id"]
+    embedded = [(row["evidence_id"], row["related_id"]) for row in all_rows(case)["relation"]]
+    assert embedded == [(posts[0]["id"], articles[1]["id"])]
+    with case.write() as writing:  # as if the first article had come in confidential
+        writing.update("evidence", articles[0]["id"], {"sensitivity": "confidential"})
+    bundle = tmp_path / "without-the-first-article"
+    summary = bundles.export_bundle(case, bundle, confidential="omit")
+    assert summary["omitted"]["evidence"] == 2 and summary["omitted"]["relation"] == 1
+    restored = restore(bundle)
+    assert [item["id"] for item in evidence.list_evidence(restored)] == [articles[1]["id"]]
+    assert all_rows(restored)["relation"] == []
+    assert audit.verify(restored).ok

@@ -94,6 +94,8 @@ class _Omission:
             return row["object_id"] in held.get(row["object_type"], ())
         if object_type in ("link", "claim"):
             return row["evidence_id"] in self.evidence
+        if object_type == "relation":
+            return row["evidence_id"] in self.evidence or row["related_id"] in self.evidence
         return False
 
 
@@ -103,8 +105,8 @@ def _plan_omission(connection: Connection, confidential: str, public: bool) -> _
     An evidence item left out takes its original (blob) with it; any other item or derived
     item stored under a left-out original goes too, as does every derived item made from
     one (by its evidence or by a parent hash), every item that lies within it, and their
-    custody records, incident links and claims. Left-out sources (public bundles) take their
-    evidence with them.
+    custody records, incident links, relations and claims. Left-out sources (public bundles)
+    take their evidence with them.
     """
     plan = _Omission()
     levels = ({"confidential"} if confidential == "omit" else set()) | (

@@ -142,6 +142,7 @@ def keyed_row(row: DatasetRow, within_id: int, file_name: str, now: str) -> Keye
     candidate = row.incident
     place = candidate.location if candidate else None
     native = native_json(row.native)
+    key = f"{row.dataset}:{row.row_id}"
     details = {
         "where": f"{file_name}:{row.line}",
         "candidate_incident": candidate_json(candidate) if candidate else None,
@@ -163,14 +164,14 @@ def keyed_row(row: DatasetRow, within_id: int, file_name: str, now: str) -> Keye
         _PUBLIC,
         False,
         native,
-        f"{row.dataset}:{row.row_id}",
+        key,
         within_id,
         row.dataset,
         row.row_id,
         json.dumps(details, ensure_ascii=False),  # keys in a fixed order: no need to sort
         now,
     )
-    return KeyedRow(values[16], values, (row.text, native, row.title))
+    return KeyedRow(key, values, (row.text, native, row.title))
 
 
 def candidate_json(candidate: CandidateIncident) -> dict:
