@@ -483,16 +483,15 @@ def _refuse_missing_records(latest: dict, left_out: set) -> list[tuple[str, str]
             if (object_type, object_id) in left_out:
                 absent.append((object_type, object_id))
                 continue
-            raise BundleError(
-                f"{PAYLOAD}/{records_path(object_type)}: {object_type} {object_id} is missing, "
-                f"though audit entry #{state.seq} records it"
-            )
-        seq, _digest, redacted, columns = state
-        if not redacted and columns is not None:
-            raise BundleError(
-                f"{PAYLOAD}/{records_path(object_type)}: {object_type} {object_id} is missing, "
-                f"though audit entry #{seq} records it"
-            )
+            seq = state.seq
+        else:
+            seq, _digest, redacted, columns = state
+            if redacted or columns is None:  # redacted, or recorded as gone
+                continue
+        raise BundleError(
+            f"{PAYLOAD}/{records_path(object_type)}: {object_type} {object_id} is missing, "
+            f"though audit entry #{seq} records it"
+        )
     return absent
 
 

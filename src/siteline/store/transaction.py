@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Float, Integer, Table, func, insert, select, update
+from sqlalchemy import Boolean, Connection, Float, Integer, Table, func, select, update
 
 from siteline.domain.values import STORED_FORMAT
 from siteline.errors import NotFound
@@ -74,8 +74,23 @@ def _converters(table: Table) -> tuple[frozenset[str], list[tuple[str, Callable[
     return found
 
 
-# Per dialect and table: the INSERT statement for every column, compiled once.
-_INSERTS: dict[tuple[str, Table], str] = {}
+# Per dialect, table and columns: the INSERT statement, written once.
+_INSERTS: dict[tuple[str, Table, tuple[str, ...]], str] = {}
+
+
+def _insert_sql(dialect, table: Table, columns: tuple[str, ...]) -> str:
+    """INSERT of `columns` in that order: '?' marks for SQLite, named ones for psycopg."""
+    found = _INSERTS.get((dialect.name, table, columns))
+    if found is None:
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(column) for column in columns)
+        if dialect.paramstyle == "qmark":
+            marks = ", ".join("?" * len(columns))
+        else:
+            marks = ", ".join(f"%({column})s" for column in columns)
+        found = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+        _INSERTS[(dialect.name, table, columns)] = found
+    return found
 
 
 def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -84,13 +99,9 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
     SQLAlchemy's own executemany processes every parameter of every row in Python; for
     plain columns that is pure cost, and bulk adds write tens of thousands of rows.
     """
-    dialect = connection.dialect
-    keys = [key for key, _ in _converters(table)[1]]
-    sql = _INSERTS.get((dialect.name, table))
-    if sql is None:
-        sql = str(insert(table).compile(dialect=dialect, column_keys=keys))
-        _INSERTS[(dialect.name, table)] = sql
-    if dialect.paramstyle in ("qmark", "numeric"):
+    keys = tuple(key for key, _ in _converters(table)[1])
+    sql = _insert_sql(connection.dialect, table, keys)
+    if connection.dialect.paramstyle == "qmark":
         as_tuple = itemgetter(*keys)
         connection.exec_driver_sql(sql, [as_tuple(row) for row in rows])
     else:
@@ -101,16 +112,10 @@ def _insert_values(
     connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]
 ) -> None:
     """Inserts rows given as values of `columns`, in that order, with one executemany."""
-    dialect = connection.dialect
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(column) for column in columns)
-    if dialect.paramstyle == "qmark":
-        marks, parameters = ", ".join("?" * len(columns)), rows
-    else:  # psycopg: named parameters
-        marks = ", ".join(f"%({column})s" for column in columns)
-        parameters = [dict(zip(columns, values, strict=True)) for values in rows]
-    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
-    connection.exec_driver_sql(sql, parameters)
+    sql = _insert_sql(connection.dialect, table, columns)
+    if connection.dialect.paramstyle != "qmark":
+        rows = [dict(zip(columns, values, strict=True)) for values in rows]
+    connection.exec_driver_sql(sql, rows)
 
 
 # A batch entry names at most this many records, so that no entry grows without bound.
@@ -186,7 +191,6 @@ class Transaction:
         object_type: str,
         columns: tuple[str, ...],
         rows: list[tuple],
-        digests: list[str] | None = None,
     ) -> list[int]:
         """Inserts new records given as values in the order of `columns` (all but the id,
         each already of its column's type), and records them in batch entries, each naming
@@ -197,8 +201,7 @@ class Transaction:
         """
         if not rows:
             return []
-        if digests is None:
-            digests = [audit.record_digest(values) for values in rows]
+        digests = [audit.record_digest(values) for values in rows]
         table = AUDITED_TABLES[object_type]
         first = self.next_id(object_type)
         self._next_ids[object_type] = first + len(rows)
