@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 import zlib
 
@@ -197,7 +198,7 @@ def test_images_are_real_pngs_and_the_thumbnail_names_its_parent(demo):
         assert thumbnail["parameters"]["step"] == 4
         assert png_size(case.blobs.read(thumbnail["blob_sha256"])) == (16, 12)
         row = evidence.get_evidence(case, ids["dataset_row"])
-        assert '"who_ssa_certainty": "Confirmed"' in row["native"]
+        assert json.loads(row["native"])["who_ssa_certainty"] == "Confirmed"
     finally:
         case.close()
 

@@ -112,7 +112,7 @@ def test_damaged_json_lines_are_named_and_the_good_kept():
     result = airwars.parse(path)
     assert [row.row_id for row in result.records] == ["1", "7"]
     assert [(problem.line, problem.message.split(" (")[0]) for problem in result.problems] == [
-        (2, "not JSON"),
+        (2, "not valid JSON"),
         (3, "not a JSON object"),
         (4, "civilian_deaths: the range 5-2 runs backwards"),
         (6, "latitude/longitude: only one of latitude and longitude is given"),

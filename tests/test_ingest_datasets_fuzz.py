@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from siteline.errors import InvalidInput
-from siteline.ingest.datasets import PARSERS, acled, airwars, parse_dataset, syrian_archive
+from siteline.ingest.datasets import READERS, acled, airwars, parse_dataset, syrian_archive
 from siteline.ingest.datasets import who_ssa as ssa
 from siteline.ingest.model import DatasetRow, ParseResult
 
@@ -53,7 +53,7 @@ def parse_bytes(data: bytes, dataset: str | None, suffix: str = ".csv"):
     return result
 
 
-@pytest.mark.parametrize("dataset", [*PARSERS, None])
+@pytest.mark.parametrize("dataset", [*READERS, None])
 @SETTINGS
 @given(data=st.binary(max_size=2048))
 def test_random_bytes_never_crash(dataset, data):

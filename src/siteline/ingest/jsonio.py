@@ -53,6 +53,9 @@ def _refuse_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+# An escape of half a surrogate pair: Python reads "\ud800" alone as a string no database
+# or UTF-8 file can hold. Only text with such an escape is checked further.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def sniff_encoding(head: bytes) -> str | None:
@@ -93,9 +96,22 @@ def why_not_json(error: Exception, lines: bool = True) -> str:
 def loads(text: str, lines: bool = True) -> Any:
     """Parse JSON text; any failure is a ValueError whose message says why and where."""
     try:
-        return _DECODER.decode(text)
+        value = _DECODER.decode(text)
     except (ValueError, RecursionError) as error:
         raise ValueError(why_not_json(error, lines)) from None
+    if _SURROGATE_ESCAPE.search(text) and not _all_characters(value):
+        raise ValueError(
+            "not valid JSON text (a \\u escape names half of a surrogate pair, which is no character)"
+        )
+    return value
+
+
+def _all_characters(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_bytes(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> bytes:

@@ -8,6 +8,7 @@ that a problem, or a question about an item, leads back to the exact place in th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,11 @@ class ParseResult:
     # Records passed over on purpose, by reason ("service message", "duplicate"): not
     # problems, but counted so that nobody wonders where they went.
     skipped: dict[str, int] = field(default_factory=dict)
+
+
+def collected(stream: Iterable[Any]) -> ParseResult:
+    """A streaming reader's rows and problems (RowProblem), gathered into one result."""
+    result = ParseResult()
+    for found in stream:
+        (result.problems if type(found) is RowProblem else result.records).append(found)
+    return result

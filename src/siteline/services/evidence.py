@@ -18,6 +18,7 @@ from siteline.errors import Duplicate, InvalidInput, NotFound
 from siteline.services.cases import ensure_key_recorded
 from siteline.store import audit
 from siteline.store.blobs import sha256_hex
+from siteline.store.canonical import compact_json
 from siteline.store.case_folder import Case
 from siteline.store.schema import (
     audit_log,
@@ -212,7 +213,7 @@ def _evidence_row(
 def native_json(native: dict | None) -> str | None:
     """A native record as stored: its columns in the source's order, so that it can be
     written back exactly as it came (an ACLED export round-trips)."""
-    return json.dumps(native, ensure_ascii=False) if native else None
+    return compact_json(native) if native else None
 
 
 def _json_or_none(value: dict | None) -> str | None:

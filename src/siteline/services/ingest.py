@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from siteline.domain.entities import Custody, EvidenceItem
 from siteline.domain.vocabularies import RelationKind
@@ -126,27 +126,36 @@ def fingerprint(text: str | None, native_json: str | None, title: str | None) ->
     return sha256_hex("\n".join(parts).encode())
 
 
+# Statements built once, their lists of keys bound at each call: building `.in_(keys)` anew
+# checks every one of a chunk's keys in Python, which cost more than the query itself.
+_NEWEST_BY_KEY = (
+    select(
+        evidence.c.id,
+        evidence.c.ingest_key,
+        evidence.c.blob_sha256,
+        evidence.c.text,
+        evidence.c.title,
+        evidence.c.native,
+    )
+    .where(
+        evidence.c.ingest_key.in_(bindparam("keys", expanding=True)),
+        evidence.c.deleted_at.is_(None),
+    )
+    .order_by(evidence.c.id)
+)
+_IDS_BY_DIGEST = select(evidence.c.id, evidence.c.blob_sha256).where(
+    evidence.c.blob_sha256.in_(bindparam("digests", expanding=True)),
+    evidence.c.deleted_at.is_(None),
+)
+
+
 def newest_by_key(transaction: Transaction, keys: Sequence[str]) -> dict[str, dict]:
     """The newest live item for each key already in the case."""
     found: dict[str, dict] = {}
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), KEY_CHUNK):
-        query = (
-            select(
-                evidence.c.id,
-                evidence.c.ingest_key,
-                evidence.c.blob_sha256,
-                evidence.c.text,
-                evidence.c.title,
-                evidence.c.native,
-            )
-            .where(
-                evidence.c.ingest_key.in_(unique[start : start + KEY_CHUNK]),
-                evidence.c.deleted_at.is_(None),
-            )
-            .order_by(evidence.c.id)
-        )
-        for row in transaction.connection.execute(query).mappings():
+        chunk = unique[start : start + KEY_CHUNK]
+        for row in transaction.connection.execute(_NEWEST_BY_KEY, {"keys": chunk}).mappings():
             found[row["ingest_key"]] = dict(row)  # later ids overwrite: the newest wins
     return found
 
@@ -156,11 +165,9 @@ def ids_by_digest(transaction: Transaction, digests: Sequence[str]) -> dict[str,
     found: dict[str, int] = {}
     unique = list(dict.fromkeys(digests))
     for start in range(0, len(unique), KEY_CHUNK):
-        query = select(evidence.c.id, evidence.c.blob_sha256).where(
-            evidence.c.blob_sha256.in_(unique[start : start + KEY_CHUNK]),
-            evidence.c.deleted_at.is_(None),
-        )
-        found.update({row.blob_sha256: row.id for row in transaction.connection.execute(query)})
+        chunk = unique[start : start + KEY_CHUNK]
+        rows = transaction.connection.execute(_IDS_BY_DIGEST, {"digests": chunk})
+        found.update({row.blob_sha256: row.id for row in rows})
     return found
 
 

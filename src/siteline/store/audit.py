@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote  # JSON string, non-ASCII kept
 from typing import Any
 
-from siteline.store.canonical import canonical_json
+from siteline.store.canonical import canonical_json, compact_json
 
 GENESIS = "0" * 64
 
@@ -107,9 +107,9 @@ BATCH_ACTION = "create_batch"
 
 
 def record_digest(values: Sequence[Any]) -> str:
-    """SHA-256 of a record's values (JSON text, in the order of the batch's columns)."""
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """SHA-256 of a record's values: the compact JSON array of them, in the order of the
+    batch's columns (see `canonical.compact_json`)."""
+    return hashlib.sha256(compact_json(values).encode()).hexdigest()
 
 
 def batch_record(columns: Sequence[str], ids: Sequence[int], digests: Sequence[str]) -> dict:

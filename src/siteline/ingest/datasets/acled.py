@@ -11,7 +11,7 @@ ACLED file read and written again is the same bytes.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
@@ -20,8 +20,14 @@ from siteline.domain.values import FuzzyTime, Location, LocationPrecision, TimeP
 from siteline.domain.vocabularies import IncidentType
 from siteline.errors import InvalidInput
 from siteline.ingest.datasets import normalise as norm
-from siteline.ingest.datasets.csvio import CsvStyle, parse_csv
-from siteline.ingest.model import CandidateIncident, DatasetRow, ParseResult
+from siteline.ingest.datasets.csvio import CsvStyle, read_csv
+from siteline.ingest.model import (
+    CandidateIncident,
+    DatasetRow,
+    ParseResult,
+    RowProblem,
+    collected,
+)
 
 DATASET = "acled"
 REQUIRED = ("event_id_cnty", "event_date", "event_type", "latitude", "longitude")
@@ -168,9 +174,14 @@ def row(native: dict[str, str], line: int) -> DatasetRow:
     )
 
 
+def read(path: str | Path) -> Iterator[DatasetRow | RowProblem]:
+    """Each row of an ACLED CSV export as it is read, or a problem naming the line of one that cannot be."""
+    return read_csv(path, REQUIRED, row)
+
+
 def parse(path: str | Path) -> ParseResult:
-    """Every event of an ACLED CSV export; events that cannot be read become problems."""
-    return parse_csv(path, REQUIRED, row)
+    """Every row of an ACLED CSV export; rows that cannot be read become problems."""
+    return collected(read(path))
 
 
 def write_acled_csv(

@@ -11,14 +11,21 @@ spaces ('3 – 7', '12–24'), 'Unknown' and R's 'NA' for nothing, CRLF line end
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from siteline.domain.values import FuzzyTime, LocationPrecision
 from siteline.domain.vocabularies import IncidentType
 from siteline.ingest.datasets import normalise as norm
-from siteline.ingest.datasets.csvio import parse_csv
-from siteline.ingest.datasets.jsonio import first_character, parse_json
-from siteline.ingest.model import CandidateIncident, DatasetRow, ParseResult
+from siteline.ingest.datasets.csvio import read_csv
+from siteline.ingest.datasets.jsonio import first_character, read_json
+from siteline.ingest.model import (
+    CandidateIncident,
+    DatasetRow,
+    ParseResult,
+    RowProblem,
+    collected,
+)
 
 DATASET = "airwars"
 CSV_REQUIRED = ("Incidence_id", "Incidence_date", "Airwars civilian harm grading")
@@ -196,8 +203,14 @@ def csv_row(native: dict[str, str], line: int) -> DatasetRow:
     )
 
 
-def parse(path: str | Path) -> ParseResult:
-    """Airwars incidents from JSON lines, a JSON record or array, or the CSV scrape."""
+def read(path: str | Path) -> Iterator[DatasetRow | RowProblem]:
+    """Airwars incidents from JSON lines, a JSON record or array, or the CSV scrape, as
+    they are read; each that cannot be read becomes a problem naming it."""
     if first_character(path) in "{[":
-        return parse_json(path, json_row)
-    return parse_csv(path, CSV_REQUIRED, csv_row)
+        return read_json(path, json_row)
+    return read_csv(path, CSV_REQUIRED, csv_row)
+
+
+def parse(path: str | Path) -> ParseResult:
+    """All Airwars incidents of a file at once."""
+    return collected(read(path))

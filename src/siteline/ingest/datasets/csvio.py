@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from siteline.errors import InvalidInput
-from siteline.ingest.model import DatasetRow, ParseResult, RowProblem
+from siteline.ingest.model import DatasetRow, ParseResult, RowProblem, collected
 
 SNIFF_BYTES = 64 * 1024
 # A record that an unbalanced quote ran on for more lines than this is given up whole rather
@@ -219,15 +219,17 @@ def unique_names(header: list[str]) -> list[str]:
     return names
 
 
-def parse_csv(
+def read_csv(
     path: str | Path,
     required: Iterable[str],
     build: Callable[[dict[str, str], int], DatasetRow],
-) -> ParseResult:
-    """Each record of a dataset's CSV file made into a row by `build`; each it refuses named.
+) -> Iterator[DatasetRow | RowProblem]:
+    """Each record of a dataset's CSV file made into a row by `build`, or a RowProblem that
+    names its line, in the order of the file; a file of any size is read as it goes.
 
     `build` raises InvalidInput for a value it cannot read; the row becomes a problem
-    that names the column, and the rest of the file is still read.
+    that names the column, and the rest of the file is still read. A file that is not
+    this dataset at all raises InvalidInput when the first row is asked for.
     """
     with open_csv(path) as table:
         absent = [column for column in required if column not in table.header]
@@ -235,13 +237,25 @@ def parse_csv(
             raise InvalidInput(
                 str(path), f"the header lacks {', '.join(map(repr, absent))}: not this dataset"
             )
-        result = ParseResult(problems=table.problems)
+        problems = table.problems  # the reader's own, met while it looked for a record
         for line, native in table.records():
+            if problems:
+                yield from problems
+                problems.clear()
             try:
-                result.records.append(build(native, line))
+                yield build(native, line)
             except InvalidInput as error:
-                result.problems.append(RowProblem(str(path), line, str(error)))
-    return result
+                yield RowProblem(str(path), line, str(error))
+        yield from problems
+
+
+def parse_csv(
+    path: str | Path,
+    required: Iterable[str],
+    build: Callable[[dict[str, str], int], DatasetRow],
+) -> ParseResult:
+    """All of `read_csv` at once."""
+    return collected(read_csv(path, required, build))
 
 
 def csv_style(path: str | Path) -> CsvStyle:

@@ -7,14 +7,13 @@ or an array of objects) that cannot be read at all makes the file unreadable.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from siteline.errors import InvalidInput
 from siteline.ingest.datasets.csvio import FALLBACK_ERRORS, SNIFF_BYTES, sniff_encoding
-from siteline.ingest.model import DatasetRow, ParseResult, RowProblem
+from siteline.ingest.jsonio import loads
+from siteline.ingest.model import DatasetRow, ParseResult, RowProblem, collected
 
 # Suffixes of files that hold one JSON document; anything else is read as JSON lines.
 DOCUMENT_SUFFIXES = (".json", ".geojson")
@@ -29,14 +28,6 @@ def _encoding(path: Path) -> str:
     return sniff_encoding(head, str(path))
 
 
-def _loads(text: str) -> Any:
-    """A JSON value, or ValueError; nesting too deep for the parser counts as not JSON."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-
-
 def json_lines(path: Path, problems: list[RowProblem]) -> Iterator[tuple[int, dict]]:
     """(line number, object) for each line that holds a JSON object."""
     with open(path, encoding=_encoding(path), errors=FALLBACK_ERRORS) as file:
@@ -44,9 +35,9 @@ def json_lines(path: Path, problems: list[RowProblem]) -> Iterator[tuple[int, di
             if not line.strip():
                 continue
             try:
-                value = _loads(line)
+                value = loads(line)
             except ValueError as error:
-                problems.append(RowProblem(str(path), number, f"not JSON ({error})"))
+                problems.append(RowProblem(str(path), number, str(error)))
                 continue
             if not isinstance(value, dict):
                 problems.append(RowProblem(str(path), number, "not a JSON object"))
@@ -61,9 +52,9 @@ def json_document(path: Path, problems: list[RowProblem]) -> Iterator[tuple[int,
     if not text.strip():
         raise InvalidInput(str(path), "the file is empty")
     try:
-        value = _loads(text)
+        value = loads(text, lines=False)
     except ValueError as error:
-        raise InvalidInput(str(path), f"not a JSON document ({error})") from None
+        raise InvalidInput(str(path), f"not a JSON document: {error}") from None
     values = value if isinstance(value, list) else [value]
     for number, item in enumerate(values, start=1):
         if isinstance(item, dict):
@@ -97,12 +88,23 @@ def first_object(path: str | Path) -> dict | None:
     return found[1] if found else None
 
 
-def parse_json(path: str | Path, build: Callable[[dict, int], DatasetRow]) -> ParseResult:
-    """Each object of a JSON or JSON lines file made into a row; each that is refused named."""
-    result = ParseResult()
-    for number, value in records(path, result.problems):
+def read_json(
+    path: str | Path, build: Callable[[dict, int], DatasetRow]
+) -> Iterator[DatasetRow | RowProblem]:
+    """Each object of a JSON or JSON lines file made into a row, or a RowProblem naming
+    it, in the order of the file; JSON lines are read as they go."""
+    problems: list[RowProblem] = []
+    for number, value in records(path, problems):
+        if problems:
+            yield from problems
+            problems.clear()
         try:
-            result.records.append(build(value, number))
+            yield build(value, number)
         except InvalidInput as error:
-            result.problems.append(RowProblem(str(path), number, str(error)))
-    return result
+            yield RowProblem(str(path), number, str(error))
+    yield from problems
+
+
+def parse_json(path: str | Path, build: Callable[[dict, int], DatasetRow]) -> ParseResult:
+    """All of `read_json` at once."""
+    return collected(read_json(path, build))

@@ -108,13 +108,22 @@ def count(text: str, field: str) -> int:
 
 def count_range(value: object, field: str) -> tuple[int | None, int | None]:
     """(low, high) from '3', '3-5', '3 – 7', '10+', 'unknown', 'NA', or a JSON integer."""
+    if type(value) is str:
+        return _text_range(value, field)
     if missing(value):
         return None, None
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
             raise InvalidInput(field, f"{value} is not a count")
         return value, value
-    text = str(value).strip()
+    return _text_range(str(value), field)
+
+
+@CACHE
+def _text_range(value: str, field: str) -> tuple[int | None, int | None]:
+    if missing(value):
+        return None, None
+    text = value.strip()
     if text.endswith("+"):  # "10+": at least ten, no upper bound given
         return count(text[:-1], field), None
     for dash in DASHES:

@@ -9,12 +9,19 @@ summary that runs over two lines; CRLF line ends; a score of unused template col
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from siteline.domain.values import LocationPrecision
 from siteline.ingest.datasets import normalise as norm
-from siteline.ingest.datasets.csvio import parse_csv
-from siteline.ingest.model import CandidateIncident, DatasetRow, ParseResult
+from siteline.ingest.datasets.csvio import read_csv
+from siteline.ingest.model import (
+    CandidateIncident,
+    DatasetRow,
+    ParseResult,
+    RowProblem,
+    collected,
+)
 
 DATASET = "syrian_archive"
 REQUIRED = ("unique_event_ID", "geo_longitude", "geo_latitude", "date_time")
@@ -82,6 +89,11 @@ def row(native: dict[str, str], line: int) -> DatasetRow:
     )
 
 
+def read(path: str | Path) -> Iterator[DatasetRow | RowProblem]:
+    """Each row of a Syrian Archive export as it is read, or a problem naming the line of one that cannot be."""
+    return read_csv(path, REQUIRED, row)
+
+
 def parse(path: str | Path) -> ParseResult:
     """Every row of a Syrian Archive export; rows that cannot be read become problems."""
-    return parse_csv(path, REQUIRED, row)
+    return collected(read(path))

@@ -10,13 +10,20 @@ place finer than the country, and times of day in local time without an offset.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from siteline.domain.vocabularies import IncidentType
 from siteline.ingest.datasets import normalise as norm
-from siteline.ingest.datasets.csvio import parse_csv
-from siteline.ingest.model import CandidateIncident, DatasetRow, ParseResult
+from siteline.ingest.datasets.csvio import read_csv
+from siteline.ingest.model import (
+    CandidateIncident,
+    DatasetRow,
+    ParseResult,
+    RowProblem,
+    collected,
+)
 
 DATASET = "who_ssa"
 REQUIRED = ("Attack ID", "Attack Date", "Certainty Level", "Attack Type", "Country / Territory")
@@ -142,6 +149,11 @@ def row(native: dict[str, str], line: int) -> DatasetRow:
     return DatasetRow(DATASET, row_id, line, native, title, incident=incident)
 
 
+def read(path: str | Path) -> Iterator[DatasetRow | RowProblem]:
+    """Each row of a WHO SSA export as it is read, or a problem naming the line of one that cannot be."""
+    return read_csv(path, REQUIRED, row)
+
+
 def parse(path: str | Path) -> ParseResult:
     """Every row of a WHO SSA export; rows that cannot be read become problems."""
-    return parse_csv(path, REQUIRED, row)
+    return collected(read(path))
