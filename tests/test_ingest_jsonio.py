@@ -90,6 +90,19 @@ def test_deep_nesting_nan_and_huge_numbers_are_problems_of_their_line(tmp_path):
     ]
 
 
+def test_a_lone_surrogate_escape_is_a_problem_of_its_line_and_a_pair_is_kept(tmp_path):
+    path = tmp_path / "t.jsonl"
+    lone = twarc_line("2", "x").replace('"text": "x"', '"text": "broken \\ud83d here"')
+    paired = twarc_line("3", "x").replace('"text": "x"', '"text": "smile \\ud83d\\ude00"')
+    escaped = twarc_line("4", "x").replace('"text": "x"', '"text": "a path \\\\ud800"')
+    path.write_text("\n".join([twarc_line("1", "kept"), lone, paired, escaped]))
+    result = parse_twitter(path)
+    assert [post.post_id for post in result.records] == ["1", "3", "4"]
+    assert result.records[1].text == "smile \U0001f600"
+    assert result.records[2].text == "a path \\ud800"  # a backslash, then letters
+    assert [(p.line, "surrogate" in p.message) for p in result.problems] == [(2, True)]
+
+
 # Size limits and streaming.
 
 
