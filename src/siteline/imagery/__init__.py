@@ -1,0 +1,1 @@
+"""Satellite imagery: scenes, co-registration, change analysis and evidence figures."""

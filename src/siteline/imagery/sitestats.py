@@ -1,0 +1,136 @@
+"""What a change mask says about a site: the changed share inside it against the ring
+around it, how unusual that is, and the changed objects with their sizes.
+
+Changed pixels come in clumps (a roof, a crater, a field), so a test that counted pixels
+as independent draws would find almost any difference "significant". The test here asks
+instead how often a patch of the ring the size of the site changes as much as the site:
+the ring is cut into square blocks of the site's area, and the p-value is the share of
+blocks (counting the site itself) whose changed share is at least the site's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import fisher_exact
+from skimage.measure import label, regionprops
+
+# A changed region counts as an object from this many pixels; smaller ones are noise.
+MIN_OBJECT_PIXELS = 4
+# Round, compact and small: what a crater or a burnt-out vehicle looks like from above.
+CRATER_MAX_ECCENTRICITY = 0.8
+CRATER_MIN_SOLIDITY = 0.85
+CRATER_DIAMETER_M = (1.0, 40.0)
+MAX_OBJECTS = 50
+
+
+@dataclass
+class ChangeCounts:
+    """Pixels valid and changed inside the site and inside the ring, added window by window."""
+
+    site_valid: int = 0
+    site_changed: int = 0
+    ring_valid: int = 0
+    ring_changed: int = 0
+
+    def add(self, changed: np.ndarray, valid: np.ndarray, site: np.ndarray, ring: np.ndarray):
+        self.site_valid += int(np.count_nonzero(valid & site))
+        self.site_changed += int(np.count_nonzero(changed & valid & site))
+        self.ring_valid += int(np.count_nonzero(valid & ring))
+        self.ring_changed += int(np.count_nonzero(changed & valid & ring))
+
+    @property
+    def site_fraction(self) -> float | None:
+        return self.site_changed / self.site_valid if self.site_valid else None
+
+    @property
+    def ring_fraction(self) -> float | None:
+        return self.ring_changed / self.ring_valid if self.ring_valid else None
+
+
+def block_fractions(
+    changed: np.ndarray, valid: np.ndarray, ring: np.ndarray, side: int
+) -> list[float]:
+    """The changed share of each side × side block mostly (≥ 75 %) in the ring and valid."""
+    found = []
+    height, width = changed.shape
+    for row in range(0, height - side + 1, side):
+        for col in range(0, width - side + 1, side):
+            cell = (slice(row, row + side), slice(col, col + side))
+            usable = valid[cell] & ring[cell]
+            if np.count_nonzero(usable) >= 0.75 * side * side:
+                found.append(
+                    float(np.count_nonzero(changed[cell] & usable) / np.count_nonzero(usable))
+                )
+    return found
+
+
+def site_test(counts: ChangeCounts, ring_blocks: list[float]) -> dict:
+    """The site against the ring: both shares, the block test and, for reference only,
+    Fisher's exact test on pixel counts (which takes pixels as independent: too eager)."""
+    site, ring = counts.site_fraction, counts.ring_fraction
+    result = {
+        "site_changed_fraction": site,
+        "ring_changed_fraction": ring,
+        "site_pixels": counts.site_valid,
+        "ring_pixels": counts.ring_valid,
+        "ring_blocks": len(ring_blocks),
+        "block_p_value": None,
+        "pixel_fisher_p_value": None,
+    }
+    if site is None or ring is None:
+        return result
+    at_least = sum(1 for fraction in ring_blocks if fraction >= site)
+    result["block_p_value"] = (1 + at_least) / (1 + len(ring_blocks))
+    table = [
+        [counts.site_changed, counts.site_valid - counts.site_changed],
+        [counts.ring_changed, counts.ring_valid - counts.ring_changed],
+    ]
+    result["pixel_fisher_p_value"] = float(fisher_exact(table, alternative="greater").pvalue)
+    return result
+
+
+def site_block_side(site_pixels: float) -> int:
+    """The side of a square block with the site's area, in pixels (at least 4)."""
+    return max(4, round(math.sqrt(max(site_pixels, 1.0))))
+
+
+def changed_objects(
+    changed: np.ndarray, pixel_size_m: float, to_map, offset: tuple[int, int] = (0, 0)
+) -> list[dict]:
+    """The connected changed regions of at least MIN_OBJECT_PIXELS pixels, largest first:
+    where (grid row/col and map x/y), how large, and whether crater-like."""
+    regions = [
+        r for r in regionprops(label(changed, connectivity=2)) if r.area >= MIN_OBJECT_PIXELS
+    ]
+    regions.sort(key=lambda region: (-region.area, region.centroid))
+    found = []
+    for region in regions[:MAX_OBJECTS]:
+        row, col = region.centroid
+        row, col = row + offset[0], col + offset[1]
+        x, y = to_map(col + 0.5, row + 0.5)
+        area_m2 = float(region.area) * pixel_size_m**2
+        diameter_m = float(region.equivalent_diameter_area) * pixel_size_m
+        found.append(
+            {
+                "row": round(row, 2),
+                "col": round(col, 2),
+                "x": round(x, 3),
+                "y": round(y, 3),
+                "area_m2": round(area_m2, 2),
+                "diameter_m": round(diameter_m, 2),
+                "crater_like": _crater_like(region, diameter_m),
+            }
+        )
+    return found
+
+
+def _crater_like(region, diameter_m: float) -> bool:
+    low, high = CRATER_DIAMETER_M
+    return bool(
+        low <= diameter_m <= high
+        and region.eccentricity <= CRATER_MAX_ECCENTRICITY
+        and region.solidity >= CRATER_MIN_SOLIDITY
+    )
