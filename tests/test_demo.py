@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -17,10 +18,13 @@ from siteline.store.case_folder import read_description
 EXPECTED_COUNTS = {
     "site": 2,
     "source": 6,
-    "evidence": 12,  # nine added by hand, the ingested follow-up article and its two posts
-    "blob": 11,  # nine originals, the thumbnail and the follow-up article
-    "custody": 13,  # one for each evidence item and the thumbnail
-    "derived": 1,
+    # nine added by hand, the ingested follow-up article and its two posts, two GeoTIFF scenes
+    "evidence": 14,
+    # nine originals, the thumbnail, the follow-up article, the scenes, the change analysis's
+    # map, figure and record
+    "blob": 16,
+    "custody": 18,  # one for each evidence item and each derived item
+    "derived": 4,  # the thumbnail and the change analysis's three
     "incident": 1,
     "link": 9,
     "claim": 3,  # the spokesperson's, and two candidates found in the follow-up article
@@ -249,3 +253,17 @@ def test_the_command_says_what_it_made(case_dir):
     finally:
         case.close()
     assert f"Audit chain: {entries} entries" in output and ": intact." in output
+
+
+def test_the_demo_pair_shows_a_crater_beside_the_hospital(demo):
+    folder, summary = demo
+    result = summary["imagery"]["result"]
+    assert result["site_changed_fraction"] > 3 * result["ring_changed_fraction"]
+    assert result["block_p_value"] < 0.05
+    assert any(found["crater_like"] for found in result["objects"])
+    case = open_demo(folder, Path(summary["key_file"]))
+    try:
+        figure = derived.get_derived(case, summary["imagery"]["analysis"]["change_figure"])
+        assert case.blobs.read(figure["blob_sha256"]).startswith(b"\x89PNG")
+    finally:
+        case.close()

@@ -153,6 +153,18 @@ def demo(ctx, folder, replace, as_json) -> None:
     _describe_demo(summary)
 
 
+def _describe_change(imagery: dict) -> None:
+    result = imagery["result"]
+    craters = sum(1 for found in result["objects"] if found["crater_like"])
+    click.echo(
+        f"\nSatellite change at the hospital (scenes #{imagery['scenes']['before']} and "
+        f"#{imagery['scenes']['after']}): {100 * result['site_changed_fraction']:.1f} % of the "
+        f"site changed against {100 * result['ring_changed_fraction']:.1f} % of the ring around "
+        f"it (block test p = {result['block_p_value']:.3f}); {craters} crater-like object(s). "
+        f"Figure: derived item #{imagery['analysis']['change_figure']}."
+    )
+
+
 def _describe_demo(summary: dict) -> None:
     """What the demo made, read back from the case, and where to look next."""
     from siteline.services import claims, evidence, incidents, sites
@@ -177,6 +189,7 @@ def _describe_demo(summary: dict) -> None:
         emit_table(claims.list_claims(case), columns, False)
     finally:
         case.close()
+    _describe_change(summary["imagery"])
     outcome = "intact" if report["ok"] else "PROBLEMS: " + "; ".join(report["problems"])
     click.echo(
         f"\nAudit chain: {report['entries']} entries; {report['records']} records and "

@@ -73,12 +73,18 @@ class Grid:
 
 
 def site_polygon_wgs84(site: dict, radius_m: float) -> Polygon:
-    """A site's outline (WKT polygon), or a circle of `radius_m` around its point."""
-    if site.get("geometry_wkt"):
-        shape = wkt.loads(site["geometry_wkt"])
-        if shape.geom_type != "Polygon" or shape.is_empty:
-            raise InvalidInput("site", f"{site['name']!r}: its outline is not one polygon")
+    """A site's outline (a WKT polygon), or a circle of `radius_m` around its point."""
+    if not (math.isfinite(radius_m) and radius_m > 0):
+        raise InvalidInput("--radius", f"{radius_m} m: the radius must be more than 0 m")
+    shape = wkt.loads(site["geometry_wkt"]) if site.get("geometry_wkt") else None
+    if shape is not None and shape.geom_type == "Polygon" and not shape.is_empty:
         return shape
+    if shape is not None and shape.geom_type == "Point":
+        return _circle(shape.y, shape.x, radius_m)
+    if shape is not None:
+        raise InvalidInput(
+            "site", f"{site['name']!r}: its outline is a {shape.geom_type}, not one polygon"
+        )
     if site.get("lat") is None:
         raise InvalidInput("site", f"{site['name']!r} has no location: give it one first")
     return _circle(site["lat"], site["lon"], radius_m)

@@ -4,8 +4,9 @@ around it, how unusual that is, and the changed objects with their sizes.
 Changed pixels come in clumps (a roof, a crater, a field), so a test that counted pixels
 as independent draws would find almost any difference "significant". The test here asks
 instead how often a patch of the ring the size of the site changes as much as the site:
-the ring is cut into square blocks of the site's area, and the p-value is the share of
-blocks (counting the site itself) whose changed share is at least the site's.
+square blocks of the site's area are laid over the ring, each half a block from the next
+(overlapping, so that a narrow ring still yields enough of them), and the p-value is the
+share of blocks (counting the site itself) whose changed share is at least the site's.
 """
 
 from __future__ import annotations
@@ -53,11 +54,13 @@ class ChangeCounts:
 def block_fractions(
     changed: np.ndarray, valid: np.ndarray, ring: np.ndarray, side: int
 ) -> list[float]:
-    """The changed share of each side × side block mostly (≥ 75 %) in the ring and valid."""
+    """The changed share of each side × side block (laid every half side) that lies mostly
+    (≥ 75 %) in the ring and valid."""
     found = []
     height, width = changed.shape
-    for row in range(0, height - side + 1, side):
-        for col in range(0, width - side + 1, side):
+    stride = max(1, side // 2)
+    for row in range(0, height - side + 1, stride):
+        for col in range(0, width - side + 1, stride):
             cell = (slice(row, row + side), slice(col, col + side))
             usable = valid[cell] & ring[cell]
             if np.count_nonzero(usable) >= 0.75 * side * side:

@@ -36,6 +36,7 @@ from siteline.services import (
     audit,
     cases,
     claims,
+    demo_imagery,
     demo_ingest,
     derived,
     evidence,
@@ -382,6 +383,8 @@ def build_demo(folder: Path, key_file: Path | None = None, replace: bool = False
     try:
         ids = _fill(case)
         ingested = demo_ingest.ingest_follow_up(case)
+        general = sites.find_site(case, ids["sites"]["general"])
+        imagery = demo_imagery.add_and_compare(case, general, ids["sources"]["orbital"])
         report = audit.verify(case)
         counts = cases.summary(case)
     except BaseException:
@@ -396,6 +399,7 @@ def build_demo(folder: Path, key_file: Path | None = None, replace: bool = False
         "counts": counts,
         "ids": ids,
         "ingest": ingested.as_dict(),
+        "imagery": imagery,
         "audit": {
             "ok": report.ok,
             "entries": report.entries,

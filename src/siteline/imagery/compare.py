@@ -1,0 +1,242 @@
+"""Before against after over a site, window by window: misregistration found and undone,
+change scored, one threshold for the whole grid, the site set against its ring.
+
+Three passes over the grid, none holding more than a window of pixels:
+
+1. each window of both scenes is read onto the grid (the after scene shifted by the
+   misregistration found on the site's window) and scored; scores go to a GeoTIFF on disk,
+   with a second band saying where the difference stands out from the images' own noise
+   (RGB) or 1 everywhere (other sensors);
+2. the scores are read back into one histogram, and the threshold chosen from it;
+3. each window is thresholded; changed pixels are counted inside the site and the ring,
+   blocks of the ring are scored for the site test, changed objects are found, and a
+   reduced copy of both scenes and the score is kept for the figure.
+
+The scene sources are open rasterio datasets; nothing here touches a case.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from siteline.errors import InvalidInput
+from siteline.imagery import thresholds
+from siteline.imagery.detect import scored_window
+from siteline.imagery.grid import Grid, read_on_grid
+from siteline.imagery.registration import register as register_after
+from siteline.imagery.sitestats import (
+    MAX_OBJECTS,
+    ChangeCounts,
+    block_fractions,
+    changed_objects,
+    site_block_side,
+    site_test,
+)
+
+WINDOW = 2048  # pixels a side: three float32 bands of two scenes and their score, ~200 MB
+FIGURE_SIDE = 800  # the figure's panels are at most this many pixels a side
+HISTOGRAM_BINS = 1024
+REGISTRATION_SIDE = 1024  # the misregistration is found on this window around the site
+
+
+@dataclass
+class Figures:
+    """Reduced copies (every `step`-th pixel) of both scenes and the result, for the figure."""
+
+    step: int
+    before: np.ndarray
+    after: np.ndarray
+    score: np.ndarray
+    changed: np.ndarray
+    stands_out: np.ndarray
+
+
+@dataclass
+class Comparison:
+    shift: tuple[float, float]
+    operator: str
+    threshold: float
+    threshold_method: str
+    parameters: dict
+    site: dict
+    objects: list[dict]
+    score_path: Path
+    figures: Figures
+    windows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def compare_on_grid(
+    before: tuple,
+    after: tuple,
+    grid: Grid,
+    sensor: str,
+    workdir: Path,
+    *,
+    register: bool = True,
+    threshold_method: str | None = None,
+    window: int = WINDOW,
+) -> Comparison:
+    """`before` and `after` are (open dataset, SceneInfo) pairs on the same place."""
+    shift, registration = (
+        _misregistration(before, after, grid) if register else ((0.0, 0.0), {"applied": False})
+    )
+    score_path = workdir / "change-score.tif"
+    figures = _empty_figures(grid, sensor)
+    operator, parameters, low, high = _score_pass(
+        before, after, grid, sensor, shift, score_path, window, figures
+    )
+    method = threshold_method or parameters.get("threshold_method") or "otsu"
+    floors = parameters.get("threshold_floors") or {}
+    threshold = _threshold_pass(score_path, grid, window, low, high, method, floors)
+    counts, blocks, objects = _mask_pass(grid, score_path, threshold, window)
+    figures.changed = figures.stands_out & (np.nan_to_num(figures.score, nan=-np.inf) > threshold)
+    return Comparison(
+        shift=shift,
+        operator=operator,
+        threshold=threshold,
+        threshold_method=method,
+        parameters={**parameters, "registration": registration},
+        site=site_test(counts, blocks),
+        objects=objects,
+        score_path=score_path,
+        figures=figures,
+        windows=math.ceil(grid.width / window) * math.ceil(grid.height / window),
+    )
+
+
+def _misregistration(before: tuple, after: tuple, grid: Grid) -> tuple[tuple[float, float], dict]:
+    """The shift of after against before, found on a window centred on the site, with the
+    record of how (and, when it is not applied, why not)."""
+    (cx, cy) = grid.site.centroid.coords[0]
+    col, row = ~grid.affine @ (cx, cy)
+    side = min(REGISTRATION_SIDE, grid.width, grid.height)
+    left = int(min(max(col - side / 2, 0), grid.width - side))
+    top = int(min(max(row - side / 2, 0), grid.height - side))
+    where = Window(left, top, side, side)
+    first, first_valid = read_on_grid(*before, grid, where)
+    second, second_valid = read_on_grid(*after, grid, where)
+    # `register` decides whether the estimate can be trusted; its shifted copy is dropped:
+    # the scene is read again through the shifted grid, resampled once from the source.
+    _, _, shift, record = register_after(first, second, first_valid & second_valid)
+    return shift, record
+
+
+def _score_pass(before, after, grid, sensor, shift, score_path, window, figures):
+    profile = {
+        "driver": "GTiff",
+        "width": grid.width,
+        "height": grid.height,
+        "count": 2,
+        "dtype": "float32",
+        "crs": grid.crs,
+        "transform": grid.affine,
+        "nodata": float("nan"),
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+        "predictor": 3,
+    }
+    low, high, operator, parameters, skipped = math.inf, -math.inf, None, {}, []
+    with rasterio.open(score_path, "w", **profile) as target:
+        for where in grid.windows(window):
+            first, first_valid = read_on_grid(*before, grid, where)
+            second, second_valid = read_on_grid(*after, grid, where, shift)
+            valid = first_valid & second_valid
+            scored = _score_window(first, second, sensor, valid, where, skipped)
+            if scored is None:
+                empty = np.full((2, int(where.height), int(where.width)), np.nan, "float32")
+                target.write(empty, window=where)
+                continue
+            score, operator, parameters, significant = scored
+            score = np.where(valid, score, np.nan).astype("float32")
+            stands_out = np.ones(score.shape, "float32") if significant is None else significant
+            target.write(np.stack([score, np.where(valid, stands_out, np.nan)]), window=where)
+            _keep_for_figure(figures, where, first, second, score, stands_out)
+            finite = score[np.isfinite(score)]
+            if finite.size:
+                low, high = min(low, float(finite.min())), max(high, float(finite.max()))
+    if operator is None or not high > low:
+        reasons = "; ".join(skipped[:3]) or "no pixel of the site or ring is in both scenes"
+        raise InvalidInput("scenes", f"no change score could be computed over the site ({reasons})")
+    return operator, {**parameters, "windows_skipped": skipped}, low, high
+
+
+def _score_window(first, second, sensor, valid, where, skipped):
+    """A window's score, or None (and why, in `skipped`) when it has nothing to compare:
+    no pixel in both scenes, or a scene of one constant value there (open sea, a blank)."""
+    if not valid.any():
+        return None
+    try:
+        # The misregistration is undone by the reading: none is looked for again.
+        return scored_window(first, second, sensor, valid=valid, register=False)
+    except InvalidInput as error:
+        skipped.append(f"window at row {int(where.row_off)}, column {int(where.col_off)}: {error}")
+        return None
+
+
+def _threshold_pass(score_path, grid, window, low, high, method, floors) -> float:
+    edges = thresholds.histogram_edges(low, high, HISTOGRAM_BINS)
+    total = None
+    with rasterio.open(score_path) as scores:
+        for where in grid.windows(window):
+            score = scores.read(1, window=where)
+            if not np.isfinite(score).any():
+                continue
+            part = thresholds.score_histogram(score, edges=edges)
+            total = part if total is None else thresholds.add_histograms(total, part)
+    return float(thresholds.threshold_from_histogram(*total, method, **floors))
+
+
+def _mask_pass(grid, score_path, threshold, window):
+    counts, blocks, objects = ChangeCounts(), [], []
+    side = site_block_side(grid.site.area / grid.pixel_size_m**2)
+    with rasterio.open(score_path) as scores:
+        for where in grid.windows(window):
+            score, stands_out = scores.read(window=where)
+            valid = np.isfinite(score)
+            changed = valid & (score > threshold) & (stands_out > 0)
+            site, ring = grid.masks(where)
+            counts.add(changed, valid, site, ring)
+            blocks += block_fractions(changed, valid, ring, side)
+            offset = (int(where.row_off), int(where.col_off))
+            to_map = lambda col, row: grid.affine @ (col, row)  # noqa: E731
+            objects += changed_objects(changed & (site | ring), grid.pixel_size_m, to_map, offset)
+    objects.sort(key=lambda found: (-found["area_m2"], found["row"], found["col"]))
+    return counts, blocks, objects[:MAX_OBJECTS]
+
+
+def _empty_figures(grid: Grid, sensor: str) -> Figures:
+    step = max(1, math.ceil(max(grid.width, grid.height) / FIGURE_SIDE))
+    height, width = math.ceil(grid.height / step), math.ceil(grid.width / step)
+    bands = 3 if sensor == "rgb" else 1
+    return Figures(
+        step=step,
+        before=np.zeros((bands, height, width), "float32"),
+        after=np.zeros((bands, height, width), "float32"),
+        score=np.full((height, width), np.nan, "float32"),
+        changed=np.zeros((height, width), bool),
+        stands_out=np.zeros((height, width), bool),
+    )
+
+
+def _keep_for_figure(figures: Figures, where: Window, first, second, score, stands_out) -> None:
+    """Every `step`-th pixel of the grid, from the window's share of it."""
+    step = figures.step
+    row0, col0 = (-int(where.row_off)) % step, (-int(where.col_off)) % step
+    kept = score[row0::step, col0::step]
+    top, left = (int(where.row_off) + row0) // step, (int(where.col_off) + col0) // step
+    rows, cols = slice(top, top + kept.shape[0]), slice(left, left + kept.shape[1])
+    figures.score[rows, cols] = kept
+    figures.stands_out[rows, cols] = stands_out[row0::step, col0::step] > 0
+    bands = figures.before.shape[0]
+    # RGB scenes are shown in colour; other sensors by their first band, in grey.
+    figures.before[:, rows, cols] = first[:bands, row0::step, col0::step]
+    figures.after[:, rows, cols] = second[:bands, row0::step, col0::step]

@@ -1,0 +1,142 @@
+"""Radiometric normalisation between the two dates.
+
+Two scenes of one place differ in sun angle, haze, season and sensor gain even where
+nothing changed; comparing them band by band as they are mostly measures that. Each method
+here puts the two dates on one scale and returns the numbers it used, so that a reader can
+recompute the result:
+
+- "standardise": each band of each date to zero mean and unit spread over the valid pixels
+  (the per-band normalisation under change-vector analysis);
+- "regression": each band of `after` mapped onto `before` by a linear fit (reduced major
+  axis) refitted once without the pixels it explains worst (most likely changed), and both
+  dates then divided by the spread of the remaining residuals, so that a unit of difference
+  means one typical no-change deviation in every band;
+- "none": the values as they are (for operators that are themselves scale-free, such as a
+  log-ratio, and for baselines).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from siteline.errors import InvalidInput
+
+RADIOMETRY_METHODS = ("standardise", "regression", "none")
+# Median absolute deviation times this estimates the standard deviation of a Gaussian.
+MAD_TO_SIGMA = 1.4826
+
+
+def fill_not_valid(image: np.ndarray, valid: np.ndarray, statistic=np.mean) -> np.ndarray:
+    """Not-valid pixels set to their band's valid mean (or `statistic`), so that neighbourhood
+    filters do not smear arbitrary values into valid pixels."""
+    if valid.all():
+        return image
+    return np.stack([np.where(valid, band, statistic(band[valid])) for band in image])
+
+
+def standardise(image: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, list, list]:
+    """Each band minus its mean, over its standard deviation, both over valid pixels."""
+    means = [float(band[valid].mean()) for band in image]
+    spreads = [float(band[valid].std()) for band in image]
+    for index, spread in enumerate(spreads):
+        if spread == 0:
+            raise InvalidInput(
+                "image", f"band {index + 1} has one constant value over the valid pixels"
+            )
+    scaled = np.stack([(band - m) / s for band, m, s in zip(image, means, spreads, strict=True)])
+    return scaled, means, spreads
+
+
+def robust_sigma(values: np.ndarray) -> float:
+    """Spread that a minority of changed pixels cannot inflate (scaled MAD)."""
+    return float(MAD_TO_SIGMA * np.median(np.abs(values - np.median(values))))
+
+
+def fit_band(reference: np.ndarray, target: np.ndarray, refits: int, clip_sigma: float):
+    """Gain and offset mapping `target` onto `reference` (1-D arrays) and the residual spread.
+
+    The line is the reduced major axis (gain = ratio of spreads, signed by the correlation):
+    unlike least squares it treats the two dates alike, so that swapping them gives the same
+    residuals. The first fit uses every pixel; each refit drops those whose residual exceeds
+    `clip_sigma` robust deviations, since real change is what a global fit explains worst.
+    """
+    keep = np.ones(reference.size, dtype=bool)
+    gain, offset, sigma = 1.0, 0.0, 0.0
+    for _ in range(refits + 1):
+        kept_reference, kept_target = reference[keep], target[keep]
+        spread_target = kept_target.std()
+        if spread_target == 0 or kept_reference.std() == 0:
+            break
+        sign = (
+            1.0
+            if np.mean(
+                (kept_reference - kept_reference.mean()) * (kept_target - kept_target.mean())
+            )
+            >= 0
+            else -1.0
+        )
+        gain = sign * kept_reference.std() / spread_target
+        offset = kept_reference.mean() - gain * kept_target.mean()
+        residual = reference - (gain * target + offset)
+        sigma = robust_sigma(residual) or float(residual.std())
+        if sigma == 0:
+            break
+        keep = np.abs(residual) <= clip_sigma * sigma
+    return float(gain), float(offset), float(sigma)
+
+
+def regress_after_onto_before(
+    before: np.ndarray,
+    after: np.ndarray,
+    valid: np.ndarray,
+    refits: int = 1,
+    clip_sigma: float = 3.0,
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Both dates in units of the no-change residual spread, `after` in `before`'s radiometry."""
+    gains, offsets, sigmas = [], [], []
+    for band_before, band_after in zip(before, after, strict=True):
+        gain, offset, sigma = fit_band(band_before[valid], band_after[valid], refits, clip_sigma)
+        if sigma == 0:
+            raise InvalidInput(
+                "after", "the two dates are identical up to a linear map: no residual to scale by"
+            )
+        gains.append(gain)
+        offsets.append(offset)
+        sigmas.append(sigma)
+    scale = np.asarray(sigmas)[:, None, None]
+    mapped = np.asarray(gains)[:, None, None] * after + np.asarray(offsets)[:, None, None]
+    record = {
+        "gains": gains,
+        "offsets": offsets,
+        "residual_sigmas": sigmas,
+        "refits": refits,
+        "clip_sigma": clip_sigma,
+    }
+    return before / scale, mapped / scale, record
+
+
+def normalise_pair(
+    before: np.ndarray, after: np.ndarray, valid: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """`before` and `after` (bands, H, W) on one radiometric scale, and what was done."""
+    if method == "none":
+        return before, after, {"method": "none"}
+    if method == "standardise":
+        before_scaled, means_b, spreads_b = standardise(before, valid)
+        after_scaled, means_a, spreads_a = standardise(after, valid)
+        record = {
+            "method": method,
+            "before_means": means_b,
+            "before_spreads": spreads_b,
+            "after_means": means_a,
+            "after_spreads": spreads_a,
+        }
+        return before_scaled, after_scaled, record
+    if method == "regression":
+        standardise(before, valid)  # refuses constant bands with a clear message
+        standardise(after, valid)
+        before_scaled, after_mapped, record = regress_after_onto_before(before, after, valid)
+        return before_scaled, after_mapped, {"method": method, **record}
+    raise InvalidInput(
+        "radiometry", f"unknown method {method!r}; choose one of {', '.join(RADIOMETRY_METHODS)}"
+    )
