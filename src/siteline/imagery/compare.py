@@ -124,7 +124,7 @@ def _misregistration(before: tuple, after: tuple, grid: Grid) -> tuple[tuple[flo
     second, second_valid = read_on_grid(*after, grid, where)
     # `register` decides whether the estimate can be trusted; its shifted copy is dropped:
     # the scene is read again through the shifted grid, resampled once from the source.
-    _, _, shift, record = register_after(first, second, first_valid & second_valid)
+    _, _, shift, record = register_after(first, second, first_valid & second_valid, apply=False)
     return shift, record
 
 
@@ -141,7 +141,9 @@ def _score_pass(before, after, grid, sensor, shift, score_path, window, figures)
         "tiled": True,
         "blockxsize": 256,
         "blockysize": 256,
-        "compress": "deflate",
+        # Zstandard at level 1: a quarter of deflate's time, and nearly its size.
+        "compress": "zstd",
+        "zstd_level": 1,
         "predictor": 3,
     }
     low, high, operator, parameters, skipped = math.inf, -math.inf, None, {}, []

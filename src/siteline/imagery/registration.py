@@ -122,6 +122,7 @@ def register(
     upsample_factor: int = UPSAMPLE_FACTOR,
     max_shift: float | None = None,
     min_shift: float = MIN_SHIFT,
+    apply: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float], dict]:
     """`after` aligned onto `before`: (after, valid, shift applied, what was done and why).
 
@@ -152,6 +153,8 @@ def register(
         reason = f"below {min_shift:g} pixels: resampling would only blur"
     elif aligned < MIN_CORRELATION or aligned <= unaligned:
         reason = "the dates share too little structure for the estimate to be trusted"
+    elif not apply:  # the caller moves the after image itself (reading it shifted)
+        return after, valid, shift, {**record, "applied": True}
     else:
         moved, moved_valid = apply_shift(after, valid, shift)
         return moved, valid & moved_valid, shift, {**record, "applied": True}
