@@ -90,8 +90,8 @@ def run_compare(before: str, after: str, size: int, sensor: str, workdir: str, a
     started = time.perf_counter()
     with rasterio.open(before) as first, rasterio.open(after) as second:
         result = compare_on_grid(
-            (first, read_scene_info(Path(before))),
-            (second, read_scene_info(Path(after))),
+            [(first, read_scene_info(Path(before)))],
+            [(second, read_scene_info(Path(after)))],
             grid,
             sensor,
             Path(workdir),

@@ -27,7 +27,7 @@ from rasterio.windows import Window
 
 from siteline.errors import InvalidInput
 from siteline.imagery import thresholds
-from siteline.imagery.detect import scored_window
+from siteline.imagery.detect import scored_window, stack_score
 from siteline.imagery.grid import Grid, read_on_grid
 from siteline.imagery.registration import register as register_after
 from siteline.imagery.sitestats import (
@@ -42,6 +42,7 @@ from siteline.imagery.sitestats import (
 WINDOW = 2048  # pixels a side: three float32 bands of two scenes and their score, ~200 MB
 FIGURE_SIDE = 800  # the figure's panels are at most this many pixels a side
 HISTOGRAM_BINS = 1024
+GDAL_CACHE_MB = 256
 REGISTRATION_SIDE = 1024  # the misregistration is found on this window around the site
 
 
@@ -73,8 +74,8 @@ class Comparison:
 
 
 def compare_on_grid(
-    before: tuple,
-    after: tuple,
+    before: list[tuple],
+    after: list[tuple],
     grid: Grid,
     sensor: str,
     workdir: Path,
@@ -82,19 +83,51 @@ def compare_on_grid(
     register: bool = True,
     threshold_method: str | None = None,
     window: int = WINDOW,
+    model=None,
 ) -> Comparison:
-    """`before` and `after` are (open dataset, SceneInfo) pairs on the same place."""
-    shift, registration = (
-        _misregistration(before, after, grid) if register else ((0.0, 0.0), {"applied": False})
-    )
+    """`before` and `after` are lists of (open dataset, SceneInfo) over the same place: one
+    scene each (a pair), or at least two each (stacks, compared by a Welch t-test). `model`:
+    a trained change model (imagery.model.ChangeModel) to score a pair instead of the
+    training-free operator; its own threshold is used."""
+    if model is not None and (not pair_of(before, after) or model.sensor != sensor):
+        raise InvalidInput(
+            "--model",
+            f"the model scores pairs of {model.sensor} scenes, not {sensor} {len(before)}+{len(after)}",
+        )
+    pair = pair_of(before, after)
+    if not (pair or (len(before) >= 2 and len(after) >= 2)):
+        raise InvalidInput(
+            "scenes", "give one scene for each period, or at least two for each (a t-test)"
+        )
+    # GDAL keeps written and read blocks in a cache of 5 % of the machine's memory by
+    # default: on a large grid that, not the windows, would set the memory a run takes.
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        return _compare(
+            before, after, grid, sensor, workdir, pair and register, threshold_method, window, model
+        )
+
+
+def pair_of(before: list, after: list) -> bool:
+    return len(before) == 1 and len(after) == 1
+
+
+def _compare(before, after, grid, sensor, workdir, register, threshold_method, window, model):
+    if register:
+        shift, registration = _misregistration(before[0], after[0], grid)
+    else:
+        reason = "not asked" if len(before) == 1 else "stacks are compared as given"
+        shift, registration = (0.0, 0.0), {"applied": False, "reason": reason}
     score_path = workdir / "change-score.tif"
     figures = _empty_figures(grid, sensor)
     operator, parameters, low, high = _score_pass(
-        before, after, grid, sensor, shift, score_path, window, figures
+        before, after, grid, sensor, shift, score_path, window, figures, model
     )
     method = threshold_method or parameters.get("threshold_method") or "otsu"
     floors = parameters.get("threshold_floors") or {}
-    threshold = _threshold_pass(score_path, grid, window, low, high, method, floors)
+    if method == "fixed":  # a trained model's own threshold
+        threshold = float(parameters["threshold_value"])
+    else:
+        threshold = _threshold_pass(score_path, grid, window, low, high, method, floors)
     counts, blocks, objects = _mask_pass(grid, score_path, threshold, window)
     figures.changed = figures.stands_out & (np.nan_to_num(figures.score, nan=-np.inf) > threshold)
     return Comparison(
@@ -128,7 +161,7 @@ def _misregistration(before: tuple, after: tuple, grid: Grid) -> tuple[tuple[flo
     return shift, record
 
 
-def _score_pass(before, after, grid, sensor, shift, score_path, window, figures):
+def _score_pass(before, after, grid, sensor, shift, score_path, window, figures, model):
     profile = {
         "driver": "GTiff",
         "width": grid.width,
@@ -149,10 +182,11 @@ def _score_pass(before, after, grid, sensor, shift, score_path, window, figures)
     low, high, operator, parameters, skipped = math.inf, -math.inf, None, {}, []
     with rasterio.open(score_path, "w", **profile) as target:
         for where in grid.windows(window):
-            first, first_valid = read_on_grid(*before, grid, where)
-            second, second_valid = read_on_grid(*after, grid, where, shift)
-            valid = first_valid & second_valid
-            scored = _score_window(first, second, sensor, valid, where, skipped)
+            firsts = [read_on_grid(*scene, grid, where) for scene in before]
+            seconds = [read_on_grid(*scene, grid, where, shift) for scene in after]
+            valid = np.logical_and.reduce([mask for _, mask in firsts + seconds])
+            first, second = firsts[-1][0], seconds[0][0]  # the two nearest the change, shown
+            scored = _score_window(firsts, seconds, sensor, valid, where, skipped, model)
             if scored is None:
                 empty = np.full((2, int(where.height), int(where.width)), np.nan, "float32")
                 target.write(empty, window=where)
@@ -171,14 +205,22 @@ def _score_pass(before, after, grid, sensor, shift, score_path, window, figures)
     return operator, {**parameters, "windows_skipped": skipped}, low, high
 
 
-def _score_window(first, second, sensor, valid, where, skipped):
+def _score_window(firsts, seconds, sensor, valid, where, skipped, model=None):
     """A window's score, or None (and why, in `skipped`) when it has nothing to compare:
-    no pixel in both scenes, or a scene of one constant value there (open sea, a blank)."""
+    no pixel in every scene, or a scene of one constant value there (open sea, a blank)."""
     if not valid.any():
         return None
     try:
+        if model is not None:
+            score = model.score(firsts[0][0], seconds[0][0], valid)
+            fixed = {"threshold_method": "fixed", "threshold_value": model.threshold}
+            return score, "onnx-model", {**model.parameters, **fixed}, None
+        if len(firsts) > 1:
+            stacks = [np.stack([data for data, _ in scenes]) for scenes in (firsts, seconds)]
+            score, operator, parameters, _ = stack_score(*stacks, sensor, valid=valid)
+            return score, operator, parameters, None
         # The misregistration is undone by the reading: none is looked for again.
-        return scored_window(first, second, sensor, valid=valid, register=False)
+        return scored_window(firsts[0][0], seconds[0][0], sensor, valid=valid, register=False)
     except InvalidInput as error:
         skipped.append(f"window at row {int(where.row_off)}, column {int(where.col_off)}: {error}")
         return None

@@ -150,6 +150,13 @@ def detect_change_stacks(
     The scenes must already be co-registered. SAR scenes are speckle-filtered and compared as
     logarithms; optical scenes are standardised band by band, each on its own.
     """
+    score, _, parameters, settings = stack_score(before, after, sensor, valid=valid, **options)
+    return _threshold(score, parameters, (0.0, 0.0), settings)
+
+
+def stack_score(before, after, sensor: str, *, valid=None, **options):
+    """The Welch t score of two stacks without a threshold, for callers that threshold many
+    windows with one histogram: (score, "welch-t", parameters, settings)."""
     method = options.pop("threshold_method", None)
     settings = _settings(sensor, method, options)
     chosen = {*options, *(("threshold_method",) if method is not None else ())}
@@ -177,12 +184,13 @@ def detect_change_stacks(
         "values": values,
         "variance_floor": operators.VARIANCE_FLOOR,
         "registration": {"applied": False, "reason": "stacks are compared as given"},
+        "threshold_method": settings["threshold_method"],
         "threshold_floors": {
             "floor_sigmas": settings.get("floor_sigmas"),
             "min_threshold": minimum,
         },
     }
-    return _threshold(_finish(operators.welch_t(*prepared), mask), parameters, (0.0, 0.0), settings)
+    return _finish(operators.welch_t(*prepared), mask), "welch-t", parameters, settings
 
 
 def _settings(sensor: str, threshold_method: str | None, options: dict) -> dict:

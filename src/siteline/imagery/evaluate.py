@@ -68,7 +68,8 @@ def find_pairs(folder: Path) -> list[tuple[str, Path, Path, Path]]:
     ]
 
 
-def _evaluate(folder: Path, run: Callable[[np.ndarray, np.ndarray], Detection]) -> dict:
+def evaluate_with(folder: Path, run: Callable[[np.ndarray, np.ndarray], Detection]) -> dict:
+    """The pooled figures of `run` (a detector of one pair) over every labelled pair."""
     pooled = metrics.Confusion()
     scores, truths, window_shares, window_truths = [], [], [], []
     per_pair, last = {}, None
@@ -110,7 +111,7 @@ def evaluate_folder(folder: Path, sensor: str, **options) -> dict:
     def run(before, after):
         return detect_change(before, after, sensor, **options)
 
-    result = _evaluate(Path(folder), run)
+    result = evaluate_with(Path(folder), run)
     result["sensor"] = sensor
     result["site_rule"] = (
         f"{metrics.WINDOW}x{metrics.WINDOW} windows, changed when >= {metrics.SITE_CHANGED_SHARE:.0%} "
@@ -132,7 +133,7 @@ def evaluate_baselines(folder: Path, sensor: str) -> dict[str, dict]:
                 before, after, sensor, register=False, threshold_method="otsu", **options
             )
 
-        results[name] = _evaluate(folder, run)
+        results[name] = evaluate_with(folder, run)
     results["all-changed"] = _all_changed(folder)
     return results
 

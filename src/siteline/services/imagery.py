@@ -48,8 +48,15 @@ def add_scene(
     title: str | None = None,
     site_id: int | None = None,
     source_id: int | None = None,
+    source_url: str | None = None,
+    extra_details: dict | None = None,
+    custody_method: str | None = None,
+    tool: str = "siteline imagery add",
 ) -> dict:
-    """Stores a scene file as evidence (kind satellite_scene) with its grid in `details`."""
+    """Stores a scene file as evidence (kind satellite_scene) with its grid in `details`.
+
+    `extra_details` join the details (where a downloaded scene came from); `custody_method`
+    and `tool` say how it was collected when it was not added from a file by hand."""
     path = Path(path)
     if sensor not in SENSORS:
         raise InvalidInput("--sensor", f"{sensor!r} is not one of {', '.join(SENSORS)}")
@@ -58,7 +65,8 @@ def add_scene(
     if not path.is_file():
         raise InvalidInput(str(path), "no such file")
     info = read_scene_info(path, bounds, crs)
-    details = {"scene": info.as_dict(), "sensor": sensor, "provider": provider}
+    details = {**(extra_details or {}), "scene": info.as_dict(), "sensor": sensor}
+    details["provider"] = provider
     if info.driver == "ENVI":
         header = sidecar_header(path)
         if header is None:  # pragma: no cover - GDAL does not open ENVI without it
@@ -73,15 +81,20 @@ def add_scene(
         captured=captured,
         site_id=site_id,
         source_id=source_id,
+        source_url=source_url,
         details=details,
     )
-    how = Custody(
-        method="added as a satellite scene; its grid read from the file"
+    method = custody_method or (
+        "added as a satellite scene; its grid read from the file"
         if info.georeference == "file"
-        else "added as a satellite scene; its bounds and CRS given by the person adding it",
-        tool="siteline imagery add",
+        else "added as a satellite scene; its bounds and CRS given by the person adding it"
+    )
+    how = Custody(
+        method=method,
+        tool=tool,
         tool_version=__version__,
-        notes=str(path),
+        source_url=source_url,
+        notes=None if custody_method else str(path),
     )
     return evidence.add_evidence(case, item, how)
 

@@ -27,6 +27,7 @@ from siteline.imagery.compare import Comparison, compare_on_grid
 from siteline.imagery.detect import LIBRARY_VERSIONS
 from siteline.imagery.figure import CAPTION, FigureInput, render_change_figure
 from siteline.imagery.grid import Grid, check_cover, make_grid, site_polygon_wgs84
+from siteline.imagery.model import ChangeModel
 from siteline.services import derived, sites
 from siteline.services.imagery import opened_scene, scene_record
 from siteline.store.blobs import sha256_hex
@@ -41,50 +42,63 @@ WHAT_IT_SHOWS = CAPTION
 def compare_scenes(
     case: Case,
     site_reference: str | int,
-    before_id: int,
-    after_id: int,
+    before_ids: int | list[int],
+    after_ids: int | list[int],
     *,
     ring_m: float = DEFAULT_RING_M,
     radius_m: float = DEFAULT_RADIUS_M,
     pixel_m: float | None = None,
     threshold_method: str | None = None,
     register: bool = True,
+    model_path: Path | None = None,
 ) -> dict:
-    """Compares two scenes over a site; stores and returns the analysis."""
+    """Compares scenes over a site: one before and one after, or at least two of each (a
+    pixel-wise Welch t-test between the periods); stores and returns the analysis. With
+    `model_path`, a trained change model (ONNX) scores the pair instead."""
     site = sites.find_site(case, site_reference, "site")
-    before_item, before_info = scene_record(case, before_id)
-    after_item, after_info = scene_record(case, after_id)
-    sensor = _same_sensor(before_item, after_item)
-    _check_pair(before_item, before_info, after_item, after_info)
+    before = [scene_record(case, number) for number in _numbers(before_ids)]
+    after = [scene_record(case, number) for number in _numbers(after_ids)]
+    sensor = _same_sensor([item for item, _ in before + after])
+    _check_periods(before, after)
+    model = ChangeModel(model_path) if model_path is not None else None
     outline = site_polygon_wgs84(site, radius_m)
-    grid = make_grid(outline, ring_m, [before_info, after_info], pixel_m)
+    grid = make_grid(outline, ring_m, [info for _, info in before + after], pixel_m)
     cover = {
-        "before": check_cover(grid, before_info, "before"),
-        "after": check_cover(grid, after_info, "after"),
+        f"{label} #{item['id']}": check_cover(grid, info, label)
+        for label, scenes in (("before", before), ("after", after))
+        for item, info in scenes
     }
     with ExitStack() as stack:
-        before = (stack.enter_context(opened_scene(case, before_item)), before_info)
-        after = (stack.enter_context(opened_scene(case, after_item)), after_info)
+        opened = [
+            [(stack.enter_context(opened_scene(case, item)), info) for item, info in scenes]
+            for scenes in (before, after)
+        ]
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="siteline-compare-")))
         result = compare_on_grid(
-            before, after, grid, sensor, workdir,
-            register=register, threshold_method=threshold_method,
+            *opened, grid, sensor, workdir,
+            register=register, threshold_method=threshold_method, model=model,
         )  # fmt: skip
         score_map = result.score_path.read_bytes()
+    before_items, after_items = [item for item, _ in before], [item for item, _ in after]
     figure = render_change_figure(
-        _figure_input(grid, result, site, before_item, after_item, sensor)
+        _figure_input(grid, result, site, before_items[-1], after_items[0], sensor)
     )
     analysis = plain(_analysis(
-        site, outline, grid, cover, before_item, after_item, sensor, result,
-        {"ring_m": ring_m, "radius_m": radius_m, "pixel_m": pixel_m, "register": register},
+        site, outline, grid, cover, before_items, after_items, sensor, result,
+        {"ring_m": ring_m, "radius_m": radius_m, "pixel_m": pixel_m, "register": register,
+         "model_sha256": model.sha256 if model else None},
         score_map, figure,
     ))  # fmt: skip
-    records = _store(case, before_item, after_item, analysis, score_map, figure)
+    records = _store(case, before_items, after_items, analysis, score_map, figure)
     return {**analysis, "derived": records}
 
 
-def _same_sensor(before: dict, after: dict) -> str:
-    sensors = {json.loads(item["details"])["sensor"] for item in (before, after)}
+def _numbers(ids: int | list[int]) -> list[int]:
+    return [ids] if isinstance(ids, int) else list(ids)
+
+
+def _same_sensor(items: list[dict]) -> str:
+    sensors = {json.loads(item["details"])["sensor"] for item in items}
     if len(sensors) != 1:
         raise InvalidInput(
             "scenes", f"the scenes come from different sensors ({', '.join(sorted(sensors))})"
@@ -92,21 +106,32 @@ def _same_sensor(before: dict, after: dict) -> str:
     return sensors.pop()
 
 
-def _check_pair(before_item, before_info, after_item, after_info) -> None:
-    if before_info.bands != after_info.bands:
+def _check_periods(before: list, after: list) -> None:
+    """One scene a period or at least two each, every band count alike, and every before
+    scene taken before every after scene."""
+    if not ((len(before), len(after)) == (1, 1) or min(len(before), len(after)) >= 2):
         raise InvalidInput(
-            "scenes",
-            f"the before scene has {before_info.bands} bands and the after scene {after_info.bands}",
+            "scenes", "give one scene for each period, or at least two for each (a t-test)"
         )
+    first_item, first_info = before[0]
+    for item, info in before + after:
+        if info.bands != first_info.bands:
+            raise InvalidInput(
+                "scenes",
+                f"scene #{first_item['id']} has {first_info.bands} bands and scene "
+                f"#{item['id']} {info.bands}",
+            )
+    latest = max(before, key=lambda scene: scene[0]["captured_at"] or "")[0]
+    earliest = min(after, key=lambda scene: scene[0]["captured_at"] or "\uffff")[0]
     if (
-        before_item["captured_at"]
-        and after_item["captured_at"]
-        and (before_item["captured_at"] > after_item["captured_at"])
+        latest["captured_at"]
+        and earliest["captured_at"]
+        and latest["captured_at"] > earliest["captured_at"]
     ):
         raise InvalidInput(
             "scenes",
-            f"the before scene ({before_item['captured_at'][:10]}) was taken after the after scene "
-            f"({after_item['captured_at'][:10]})",
+            f"the before scene #{latest['id']} ({latest['captured_at'][:10]}) was taken after the "
+            f"after scene #{earliest['id']} ({earliest['captured_at'][:10]})",
         )
 
 
@@ -170,8 +195,8 @@ def _analysis(
         "method_version": __version__,
         "what_it_shows": WHAT_IT_SHOWS,
         "site": {"id": site["id"], "name": site["name"], "outline_wgs84": outline.wkt},
-        "before": _scene_summary(before),
-        "after": _scene_summary(after),
+        "before": [_scene_summary(item) for item in before],
+        "after": [_scene_summary(item) for item in after],
         "sensor": sensor,
         "options": options,
         "grid": {
@@ -245,7 +270,7 @@ def _objects_in_wgs84(objects: list[dict], grid: Grid) -> list[dict]:
 
 
 def _store(case, before, after, analysis, score_map, figure) -> dict:
-    parents = [before["blob_sha256"], after["blob_sha256"]]
+    parents = [item["blob_sha256"] for item in before + after]
     parameters = {
         key: analysis[key]
         for key in (
@@ -263,7 +288,7 @@ def _store(case, before, after, analysis, score_map, figure) -> dict:
         "parents": parents,
         "method": METHOD,
         "method_version": __version__,
-        "evidence_id": after["id"],
+        "evidence_id": after[0]["id"],
         "parameters": parameters,
     }
     records = derived.add_derived_items(
