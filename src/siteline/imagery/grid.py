@@ -169,7 +169,54 @@ def read_on_grid(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A window of the grid read from an open scene: (bands, h, w) float32 and a validity
     mask (False outside the scene and on its no-data); `shift` (rows, cols) moves the
-    sampling to undo a misregistration, so the source is resampled once, not twice."""
+    sampling to undo a misregistration, so the source is resampled once, not twice.
+
+    A scene on the grid's CRS and pixel size (the common case: a provider's UTM product) is
+    read directly and moved by a fraction of a pixel with a bilinear step of our own; any
+    other is warped by GDAL, which is ten to fifty times slower.
+    """
+    if _same_lattice(scene, grid):
+        return _read_translated(source, scene, grid, window, shift)
+    return _read_warped(source, scene, grid, window, shift)
+
+
+def _same_lattice(scene: SceneInfo, grid: Grid) -> bool:
+    a, b, _, d, e, _ = scene.transform
+    size = grid.pixel_size_m
+    return (
+        CRS.from_user_input(scene.crs) == CRS.from_user_input(grid.crs)
+        and b == 0
+        and d == 0
+        and math.isclose(a, size, rel_tol=1e-9)
+        and math.isclose(-e, size, rel_tol=1e-9)
+    )
+
+
+def _read_translated(source, scene, grid, window, shift):
+    """The window where the scene's pixels lie a translation away from the grid's."""
+    rows, cols = shift
+    x, y = grid.affine @ (window.col_off + cols, window.row_off + rows)
+    column, row = ~scene.affine @ (x, y)  # where the window's corner falls in the scene
+    left, top = math.floor(column), math.floor(row)
+    across, down = column - left, row - top
+    height, width = int(window.height), int(window.width)
+    # One pixel more each way when the sampling falls between pixels: the bilinear step
+    # mixes each pixel with its right and lower neighbours.
+    extra_x, extra_y = int(across > 0), int(down > 0)
+    where = Window(left, top, width + extra_x, height + extra_y)
+    bands = list(range(1, scene.bands + 1))
+    data = source.read(bands, window=where, boundless=True, out_dtype="float32", fill_value=0)
+    valid = source.dataset_mask(window=where, boundless=True) > 0
+    if extra_x:
+        data = data[:, :, :-1] + np.float32(across) * (data[:, :, 1:] - data[:, :, :-1])
+        valid = valid[:, :-1] & valid[:, 1:]
+    if extra_y:
+        data = data[:, :-1] + np.float32(down) * (data[:, 1:] - data[:, :-1])
+        valid = valid[:-1] & valid[1:]
+    return np.ascontiguousarray(data), valid
+
+
+def _read_warped(source, scene, grid, window, shift):
     rows, cols = shift
     transform = grid.affine @ Affine.translation(cols, rows)
     with WarpedVRT(
