@@ -134,6 +134,7 @@ def test_scenes_that_cannot_be_compared_are_refused_and_nothing_stored(case, pai
         ((site["id"], after, before), "was taken after the after scene"),
         ((site["id"], before, four["id"]), f"has 3 bands and scene #{four['id']} 4"),
         ((site["id"], [before, after], four["id"]), "one scene for each period, or at least two"),
+        ((site["id"], before, before), f"scene #{before} is given more than once"),
         ((site["id"], before, radar["id"]), "different sensors"),
     ]
     for arguments, message in cases_of_refusal:
@@ -224,5 +225,5 @@ def test_a_trained_model_can_score_the_pair_and_is_named_by_its_hash(case, pair,
     assert analysis["parameters"]["model"]["sha256"] == sha256_of(model)
     assert analysis["threshold"]["method"] == "fixed"
     assert 0 <= analysis["result"]["site_changed_fraction"] <= 1
-    with pytest.raises(InvalidInput, match="scores pairs of rgb scenes"):
-        compare_scenes(case, site["id"], [before, before], [after, after], model_path=model)
+    with pytest.raises(InvalidInput, match="scores one pair of scenes, not stacks"):
+        compare_scenes(case, site["id"], [before, after], [before, after], model_path=model)

@@ -56,6 +56,8 @@ def compare_scenes(
     pixel-wise Welch t-test between the periods); stores and returns the analysis. With
     `model_path`, a trained change model (ONNX) scores the pair instead."""
     site = sites.find_site(case, site_reference, "site")
+    if model_path is not None and (len(_numbers(before_ids)), len(_numbers(after_ids))) != (1, 1):
+        raise InvalidInput("--model", "a trained model scores one pair of scenes, not stacks")
     before = [scene_record(case, number) for number in _numbers(before_ids)]
     after = [scene_record(case, number) for number in _numbers(after_ids)]
     sensor = _same_sensor([item for item, _ in before + after])
@@ -113,6 +115,10 @@ def _check_periods(before: list, after: list) -> None:
         raise InvalidInput(
             "scenes", "give one scene for each period, or at least two for each (a t-test)"
         )
+    numbers = [item["id"] for item, _ in before + after]
+    repeated = sorted({number for number in numbers if numbers.count(number) > 1})
+    if repeated:
+        raise InvalidInput("scenes", f"scene #{repeated[0]} is given more than once")
     first_item, first_info = before[0]
     for item, info in before + after:
         if info.bands != first_info.bands:
