@@ -36,6 +36,9 @@ bench: install postgres
 	$(BIN)/python benchmarks/bench_article_posts.py
 	$(BIN)/python benchmarks/bench_dataset_parse.py
 	$(BIN)/python benchmarks/bench_dataset_ingest.py
+	$(BIN)/python benchmarks/bench_imagery_accuracy.py
+	$(BIN)/python benchmarks/bench_imagery_model.py
+	$(BIN)/python benchmarks/bench_imagery_compare.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_CASE) $(DEMO_CASE).key

@@ -43,8 +43,12 @@ def figure(value) -> str:
     return "   n/a" if value is None else f"{value:6.3f}"
 
 
-def row(name: str, result: dict) -> str:
-    return f"  {name:<28}" + "".join(f" {figure(result[column])}" for column in COLUMNS)
+def heading(width: int = 28) -> str:
+    return f"  {'method':<{width}}" + "".join(f" {name:>6}" for name in HEADINGS)
+
+
+def row(name: str, result: dict, width: int = 28) -> str:
+    return f"  {name:<{width}}" + "".join(f" {figure(result[column])}" for column in COLUMNS)
 
 
 def verdict(passed: bool) -> str:
@@ -78,7 +82,7 @@ def report(dataset: str, sensor: str, register: bool) -> None:
         f"\n{dataset} ({sensor}): {siteline['pairs']} pairs, {siteline['pixels']:,} labelled pixels, "
         f"{siteline['site_windows']} site windows, {seconds:.1f} s"
     )
-    print(f"  {'method':<28}" + "".join(f" {heading:>6}" for heading in HEADINGS))
+    print(heading())
     method = f"siteline {siteline['operator']}"
     print(row(method, siteline))
     for name, result in baselines.items():

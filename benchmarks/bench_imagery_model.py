@@ -19,35 +19,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from bench_imagery_accuracy import heading, row  # the same table as the accuracy benchmark
 
-from siteline.imagery import metrics
-from siteline.imagery.evaluate import evaluate_folder, find_pairs, read_image
+from siteline.imagery.evaluate import all_changed, evaluate_folder
 from siteline.imagery.model import evaluate_model
 from siteline.imagery.train_tiny import EPOCHS, train_and_export
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "changedetection"
 SENSOR = "rgb"
 RUNS = (("levir-cd", "dsifn-cd"), ("dsifn-cd", "levir-cd"))  # (trained on, scored on)
-COLUMNS = ("precision", "recall", "f1", "iou", "auc", "site_auc")
-HEADINGS = ("prec", "recall", "F1", "IoU", "AUC", "siteAUC")
-
-
-def figure(value) -> str:
-    return "   n/a" if value is None else f"{value:6.3f}"
-
-
-def row(name: str, result: dict) -> str:
-    return f"  {name:<40}" + "".join(f" {figure(result[column])}" for column in COLUMNS)
-
-
-def all_changed(folder: Path) -> dict:
-    """The floor: every labelled pixel flagged changed (a constant score has AUC 0.5)."""
-    pooled = metrics.Confusion()
-    for _, _, _, label_path in find_pairs(folder):
-        label = read_image(label_path)[0]
-        pooled = pooled + metrics.confusion(np.ones(label.shape, dtype=bool), label)
-    return {**metrics.summary(pooled), "auc": 0.5, "site_auc": 0.5}
+WIDTH = 40
 
 
 def train(dataset: str, out: Path, seed: int, epochs: int) -> dict:
@@ -79,10 +60,10 @@ def report(trained_on: str, scored_on: str, seed: int, epochs: int) -> None:
         f"scored on {scored_on}, which it was not trained on: {model['pairs']} pairs, "
         f"{model['pixels']:,} labelled pixels, model {seconds:.1f} s"
     )
-    print(f"  {'method':<40}" + "".join(f" {heading:>6}" for heading in HEADINGS))
-    print(row(f"tiny model (trained on {trained_on})", model))
-    print(row(f"siteline {default['operator']} (no training)", default))
-    print(row("all pixels changed", all_changed(DATA / scored_on)))
+    print(heading(WIDTH))
+    print(row(f"tiny model (trained on {trained_on})", model, WIDTH))
+    print(row(f"siteline {default['operator']} (no training)", default, WIDTH))
+    print(row("all pixels changed", all_changed(DATA / scored_on), WIDTH))
 
 
 def main() -> int:

@@ -199,3 +199,13 @@ def test_a_point_site_without_location_is_refused():
     with pytest.raises(InvalidInput, match="has no location"):
         site_polygon_wgs84({"name": "nowhere", "lat": None, "lon": None}, 50)
     assert site_polygon_wgs84({"name": "p", "geometry_wkt": Point(0, 0).buffer(1).wkt}, 5).area > 3
+
+
+def test_a_pixel_size_of_zero_or_a_grid_too_large_is_refused(tmp_path):
+    info = read_scene_info(write_raster(tmp_path / "a.tif", scene_pixels()))
+    centre = rasterio.warp.transform(UTM, "EPSG:4326", [ORIGIN[0] + 60], [ORIGIN[1] - 60])
+    site = site_polygon_wgs84({"name": "clinic", "lat": centre[1][0], "lon": centre[0][0]}, 20)
+    with pytest.raises(InvalidInput, match="0 m is not a pixel size"):
+        make_grid(site, 40, [info], 0.0)
+    with pytest.raises(InvalidInput, match="give a larger --pixel"):
+        make_grid(site, 40, [info], 0.001)

@@ -18,7 +18,7 @@ The scene sources are open rasterio datasets; nothing here touches a case.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +70,6 @@ class Comparison:
     score_path: Path
     figures: Figures
     windows: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def compare_on_grid(

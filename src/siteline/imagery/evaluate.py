@@ -134,11 +134,11 @@ def evaluate_baselines(folder: Path, sensor: str) -> dict[str, dict]:
             )
 
         results[name] = evaluate_with(folder, run)
-    results["all-changed"] = _all_changed(folder)
+    results["all-changed"] = all_changed(folder)
     return results
 
 
-def _all_changed(folder: Path) -> dict:
+def all_changed(folder: Path) -> dict:
     """The floor: every labelled pixel flagged changed (AUCs of a constant score are 0.5)."""
     pooled = metrics.Confusion()
     per_pair = {}

@@ -23,13 +23,16 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import Resampling
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
-from shapely import Polygon, box, wkt
+from shapely import Polygon, wkt
 from shapely.geometry import Point, mapping
 
 from siteline.errors import InvalidInput
 from siteline.imagery.scenes import SceneInfo
 
 WGS84 = "EPSG:4326"
+# At most about 32,000 pixels a side: scores of several gigabytes on disk, minutes of work;
+# a grid larger than that is most likely a pixel size given in the wrong unit.
+MAX_GRID_PIXELS = 32_000**2
 
 
 @dataclass(frozen=True)
@@ -112,13 +115,22 @@ def make_grid(
     centre = site_outline.centroid
     crs = _utm_for(centre.x, centre.y)
     site = reproject_geometry(site_outline, WGS84, crs)
-    size = pixel_size_m or max(scene_pixel_m(scene, crs, site.centroid) for scene in scenes)
+    if pixel_size_m is None:
+        size = max(scene_pixel_m(scene, crs, site.centroid) for scene in scenes)
+    else:
+        size = pixel_size_m
     if not (math.isfinite(size) and size > 0):
         raise InvalidInput("--pixel", f"{size} m is not a pixel size")
     ring = site.buffer(ring_m, quad_segs=32)
     west, south, east, north = ring.bounds
     west, south = math.floor(west / size) * size, math.floor(south / size) * size
     width, height = math.ceil((east - west) / size), math.ceil((north - south) / size)
+    if width * height > MAX_GRID_PIXELS:
+        raise InvalidInput(
+            "--pixel",
+            f"a grid of {width:,} × {height:,} pixels of {size:g} m is more than "
+            f"{MAX_GRID_PIXELS:,}: give a larger --pixel or a narrower --ring",
+        )
     transform = Affine(size, 0.0, west, 0.0, -size, south + height * size)
     return Grid(crs, tuple(transform)[:6], width, height, size, site, ring)
 
@@ -235,9 +247,3 @@ def _read_warped(source, scene, grid, window, shift):
         data = view.read(bands, window=window, out_dtype="float32")
         valid = view.dataset_mask(window=window) > 0
     return data, valid
-
-
-def grid_box(grid: Grid) -> Polygon:
-    west, north = grid.affine @ (0, 0)
-    east, south = grid.affine @ (grid.width, grid.height)
-    return box(west, south, east, north)

@@ -18,11 +18,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import fields
+from itertools import chain
 from pathlib import Path
 
 from siteline.domain.values import FuzzyTime, Location, not_in_future
 from siteline.domain.vocabularies import EvidenceKind, Sensitivity, VerificationStatus
 from siteline.errors import InvalidInput, SitelineError
+from siteline.ingest.datasets import READERS, detect_dataset
 from siteline.ingest.model import CandidateIncident, DatasetRow, RowProblem
 from siteline.services.evidence import native_json
 from siteline.services.ingest import problem_message
@@ -66,8 +68,6 @@ FileTask = tuple[int, str, str | None]  # (index, path, dataset name or None to 
 
 def file_messages(tasks: list[FileTask], now: str) -> Iterator[tuple]:
     """The messages for each file in turn (see the module's text)."""
-    from siteline.ingest.datasets import READERS, detect_dataset
-
     for index, path, dataset in tasks:
         try:
             name = dataset or detect_dataset(path)
@@ -87,9 +87,8 @@ def _chunks(index: int, path: str, first, stream, now: str) -> Iterator[tuple]:
     file_name = Path(path).name
     rows: list[tuple] = []
     problems: list[RowProblem] = []
-    pending = [first] if first is not None else []
     try:
-        for found in _chained(pending, stream):
+        for found in chain([first] if first is not None else [], stream):
             if type(found) is RowProblem:
                 problems.append(found)
                 continue
@@ -103,11 +102,6 @@ def _chunks(index: int, path: str, first, stream, now: str) -> Iterator[tuple]:
     except SitelineError as error:  # the file failed part way: its rows so far are kept
         problems.append(RowProblem(path, None, problem_message(error)))
     yield ("rows", index, rows, problems)
-
-
-def _chained(pending: list, stream) -> Iterator:
-    yield from pending
-    yield from stream
 
 
 def row_values(row: DatasetRow, file_name: str, now: str) -> tuple[str, tuple, tuple]:

@@ -174,7 +174,7 @@ def _add_window(case: Case, site: dict, scene: stac.StacScene, path: Path) -> di
         title=f"{provider}: item {scene.item_id[:120]}, {scene.asset}, window over {site['name']}",
         site_id=site["id"],
         source_url=scene.href,
-        extra_details={"stac": _jsonable(scene.as_dict())},
+        extra_details={"stac": scene.as_dict()},  # dates as ISO text already
         custody_method=(
             f"window over the site read by HTTP range requests from the asset {scene.asset!r} "
             f"of STAC item {scene.item_id!r}, found through {scene.catalogue or 'a catalogue'}"
@@ -182,10 +182,3 @@ def _add_window(case: Case, site: dict, scene: stac.StacScene, path: Path) -> di
         tool="siteline imagery search",
     )
     return {**record, "stac": scene.as_dict()}
-
-
-def _jsonable(value):
-    """Dates as ISO text, tuples as lists: what the item's details can hold."""
-    import json
-
-    return json.loads(json.dumps(value, default=str))

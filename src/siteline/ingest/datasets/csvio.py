@@ -237,16 +237,26 @@ def read_csv(
             raise InvalidInput(
                 str(path), f"the header lacks {', '.join(map(repr, absent))}: not this dataset"
             )
-        problems = table.problems  # the reader's own, met while it looked for a record
-        for line, native in table.records():
-            if problems:
-                yield from problems
-                problems.clear()
-            try:
-                yield build(native, line)
-            except InvalidInput as error:
-                yield RowProblem(str(path), line, str(error))
-        yield from problems
+        yield from rows_built(table.records(), table.problems, build, str(path))
+
+
+def rows_built(
+    records: Iterable[tuple[int, dict]],
+    problems: list[RowProblem],
+    build: Callable[[dict, int], DatasetRow],
+    file: str,
+) -> Iterator[DatasetRow | RowProblem]:
+    """`build` over each (line, record) a reader gives, or the problem it raised, with the
+    problems the reader itself appends to `problems` as it goes yielded in their place."""
+    for line, record in records:
+        if problems:
+            yield from problems
+            problems.clear()
+        try:
+            yield build(record, line)
+        except InvalidInput as error:
+            yield RowProblem(file, line, str(error))
+    yield from problems
 
 
 def parse_csv(

@@ -11,7 +11,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from siteline.errors import InvalidInput
-from siteline.ingest.datasets.csvio import FALLBACK_ERRORS, SNIFF_BYTES, sniff_encoding
+from siteline.ingest.datasets.csvio import (
+    FALLBACK_ERRORS,
+    SNIFF_BYTES,
+    rows_built,
+    sniff_encoding,
+)
 from siteline.ingest.jsonio import loads
 from siteline.ingest.model import DatasetRow, ParseResult, RowProblem, collected
 
@@ -94,15 +99,7 @@ def read_json(
     """Each object of a JSON or JSON lines file made into a row, or a RowProblem naming
     it, in the order of the file; JSON lines are read as they go."""
     problems: list[RowProblem] = []
-    for number, value in records(path, problems):
-        if problems:
-            yield from problems
-            problems.clear()
-        try:
-            yield build(value, number)
-        except InvalidInput as error:
-            yield RowProblem(str(path), number, str(error))
-    yield from problems
+    yield from rows_built(records(path, problems), problems, build, str(path))
 
 
 def parse_json(path: str | Path, build: Callable[[dict, int], DatasetRow]) -> ParseResult:
