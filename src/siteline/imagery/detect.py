@@ -27,7 +27,8 @@ from skimage.morphology import remove_small_objects
 
 from siteline.errors import InvalidInput
 from siteline.imagery import operators, thresholds
-from siteline.imagery.radiometry import fill_not_valid, normalise_pair
+from siteline.imagery.colour_structure import colour_structure
+from siteline.imagery.radiometry import fill_not_valid, normalise_pair, sample_of
 from siteline.imagery.registration import register as register_pair
 
 SENSORS = ("rgb", "multispectral", "sar")
@@ -256,7 +257,10 @@ def _valid_mask(valid, shape: tuple[int, int], images: list[np.ndarray]) -> np.n
             )
         mask &= valid
     for image in images:
-        mask &= np.isfinite(image).all(axis=0)
+        # Its least and greatest values settle it without a mask the size of the image
+        # (NaN carries through both).
+        if not (np.isfinite(image.min()) and np.isfinite(image.max())):
+            mask &= np.isfinite(image).all(axis=0)
     if not mask.any():
         raise InvalidInput("valid", "no pixel is valid (and finite) in both images")
     return mask
@@ -265,7 +269,7 @@ def _valid_mask(valid, shape: tuple[int, int], images: list[np.ndarray]) -> np.n
 def _refuse_constant(image: np.ndarray, valid: np.ndarray, name: str) -> None:
     # Two different values among a sample settle it at once; only a constant-looking sample
     # needs every valid pixel.
-    sample = image.reshape(image.shape[0], -1)[:, np.flatnonzero(valid)[::97]]
+    sample = image.reshape(image.shape[0], -1)[:, sample_of(valid)]
     if sample.size and sample.min() != sample.max():
         return
     values = image[:, valid]
@@ -308,16 +312,22 @@ def _score_pair(before, after, sensor, valid, register, settings):
         after, mask, shift, registration = register_pair(before, after, mask, **chosen)
     ratio = settings["operator"] == "log-ratio"
     statistic = np.median if ratio else np.mean
-    raw = (fill_not_valid(before, mask, statistic), fill_not_valid(after, mask, statistic))
+    raw = (before, after)
+    if not _pixel_by_pixel(settings):  # a filter would smear the not-valid pixels around
+        raw = (fill_not_valid(before, mask, statistic), fill_not_valid(after, mask, statistic))
     # A ratio cancels any gain between the dates by itself; an offset would only corrupt it.
     before, after, radiometry = normalise_pair(
         *raw, mask, "none" if ratio else settings["radiometry"]
     )
-    score, operator_parameters = operators.score_by_name(before, after, raw, mask, settings)
     significant, noise = None, None
-    if settings["operator"] == "colour-structure" and settings.get("noise_floor") is not None:
-        floor, smoothing = float(settings["noise_floor"]), float(settings["colour_sigma"])
-        significant, noise = operators.significant_change(before, after, floor, smoothing)
+    if settings["operator"] == "colour-structure":
+        floor = settings.get("noise_floor")
+        score, operator_parameters, significant, noise = colour_structure(
+            before, after, *raw, mask, float(settings["colour_sigma"]),
+            float(settings["structure_sigma"]), None if floor is None else float(floor),
+        )  # fmt: skip
+    else:
+        score, operator_parameters = operators.score_by_name(before, after, raw, mask, settings)
     alpha, minimum = settings.get("noise_alpha"), settings.get("min_threshold")
     if (
         minimum is None
@@ -339,6 +349,13 @@ def _score_pair(before, after, sensor, valid, register, settings):
         },
     }
     return _finish(score, mask), parameters, shift, significant
+
+
+def _pixel_by_pixel(settings: dict) -> bool:
+    """Whether the operator scores each pixel from that pixel alone (no neighbourhood)."""
+    operator = settings["operator"]
+    smoothing = float(settings["smoothing"]) if operator == "cva" else 0.0
+    return operator in ("cva", "difference", "grey-difference") and smoothing == 0
 
 
 def _finish(score: np.ndarray, mask: np.ndarray) -> np.ndarray:

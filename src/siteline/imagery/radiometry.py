@@ -31,7 +31,10 @@ def fill_not_valid(image: np.ndarray, valid: np.ndarray, statistic=np.mean) -> n
     filters do not smear arbitrary values into valid pixels."""
     if valid.all():
         return image
-    return np.stack([np.where(valid, band, statistic(band[valid])) for band in image])
+    filled, not_valid = image.copy(), ~valid
+    for band in filled:
+        band[not_valid] = statistic(band[valid])
+    return filled
 
 
 # Statistics of a band (means, spreads, the fit between dates) come from at most this many
@@ -40,14 +43,17 @@ def fill_not_valid(image: np.ndarray, valid: np.ndarray, statistic=np.mean) -> n
 SAMPLE_PIXELS = 250_000
 
 
-def sample_of(valid: np.ndarray) -> np.ndarray:
-    """Flat indices of valid pixels at a regular step, at most SAMPLE_PIXELS of them."""
+def sample_of(valid: np.ndarray) -> np.ndarray | slice:
+    """Flat indices of valid pixels at a regular step, at most SAMPLE_PIXELS of them (a
+    slice of the flattened band when every pixel is valid)."""
+    if valid.all():  # the common case: a slice, so that a sample is a view, not a copy
+        return slice(None, None, max(1, -(-valid.size // SAMPLE_PIXELS)))
     where = np.flatnonzero(valid)
     step = max(1, -(-where.size // SAMPLE_PIXELS))
     return where[::step]
 
 
-def sampled(band: np.ndarray, sample: np.ndarray) -> np.ndarray:
+def sampled(band: np.ndarray, sample: np.ndarray | slice) -> np.ndarray:
     return band.reshape(-1)[sample]
 
 
@@ -62,7 +68,10 @@ def standardise(image: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, list,
             raise InvalidInput(
                 "image", f"band {index + 1} has one constant value over the valid pixels"
             )
-    scaled = np.stack([(band - m) / s for band, m, s in zip(image, means, spreads, strict=True)])
+    scaled = np.empty(image.shape, np.result_type(image, np.float32))
+    for band, out, mean, spread in zip(image, scaled, means, spreads, strict=True):
+        np.subtract(band, mean, out=out, dtype=out.dtype)  # in place: no temporary per band
+        out *= out.dtype.type(1 / spread)
     return scaled, means, spreads
 
 
@@ -138,19 +147,22 @@ def regress_after_onto_before(
         offsets.append(offset)
         sigmas.append(sigma)
     # float32 factors: float64 ones would turn whole float32 windows into float64 copies.
+    # Worked in place on two new arrays: a window is four million pixels a band.
     scale = np.asarray(sigmas, dtype=np.float32)[:, None, None]
     gain = np.asarray(gains, dtype=np.float32)[:, None, None]
     offset = np.asarray(offsets, dtype=np.float32)[:, None, None]
-    mapped = gain * after + offset
+    mapped = np.multiply(after, gain / scale)
+    mapped += offset / scale
+    scaled = np.divide(before, scale)
     record = {
         "gains": gains,
         "offsets": offsets,
         "residual_sigmas": sigmas,
         "refits": refits,
         "clip_sigma": clip_sigma,
-        "sample_pixels": int(sample.size),
+        "sample_pixels": int(sampled(before[0], sample).size),
     }
-    return before / scale, mapped / scale, record
+    return scaled, mapped, record
 
 
 def normalise_pair(
