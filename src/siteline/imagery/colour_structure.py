@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from siteline.imagery.radiometry import BandMaps
 from siteline.imagery.smoothing import block_means, upsample
 
 BLOCK = 4  # pixels a side: fine enough for σ of 5 and 8 pixels (about a house at 0.5 m)
@@ -36,8 +37,7 @@ NOISE_SIDE = 512  # noise is measured on at most this many pixels a side, at the
 def colour_structure(
     before: np.ndarray,
     after: np.ndarray,
-    raw_before: np.ndarray,
-    raw_after: np.ndarray,
+    maps: tuple[BandMaps, BandMaps],
     valid: np.ndarray,
     colour_sigma: float,
     structure_sigma: float,
@@ -45,16 +45,14 @@ def colour_structure(
 ) -> tuple[np.ndarray, dict, np.ndarray | None, dict | None]:
     """(score, the operator's parameters, the noise test's mask or None, its record or None).
 
-    `before`, `after`: normalised bands (bands, H, W); `raw_*`: the bands as given, with
-    not-valid pixels already filled by a valid value (SSIM normalises brightness and
-    contrast itself, locally)."""
+    `before`, `after`: the bands as given (bands, H, W), not-valid pixels already filled by
+    a valid value; SSIM is taken on these (it normalises brightness and contrast itself,
+    locally), colour on the bands as `maps` (before's, after's) normalise them."""
     block = min(BLOCK, *valid.shape)
-    kept = block_means(valid.astype(np.float32), block) == 1  # blocks wholly valid
-    if not kept.any():
-        kept = block_means(valid.astype(np.float32), block) > 0
-    colour, mean_square, noise = _band_differences(before, after, block)
+    kept = _blocks_to_count(valid, block)
+    colour, mean_square, noise = _band_differences(before, after, maps, block)
     colour = _coarse_gaussian(colour, colour_sigma / block)
-    structure = 1.0 - _coarse_ssim(raw_before, raw_after, block, structure_sigma / block)
+    structure = 1.0 - _coarse_ssim(before, after, block, structure_sigma / block)
     coarse_score = _standardised(colour, kept) + _standardised(structure, kept)
     score = upsample(coarse_score, block, valid.shape)
     parameters = {
@@ -71,15 +69,30 @@ def colour_structure(
     return score, parameters, significant, record
 
 
-def _band_differences(before, after, block: int):
+def _blocks_to_count(valid: np.ndarray, block: int) -> np.ndarray:
+    """The blocks whose statistics standardise the score: those wholly valid, or any with a
+    valid pixel when none is."""
+    shape = (-(-valid.shape[0] // block), -(-valid.shape[1] // block))
+    if valid.all():
+        return np.ones(shape, bool)
+    share = block_means(valid.astype(np.float32), block)
+    return share == 1 if (share == 1).any() else share > 0
+
+
+def _band_differences(before, after, maps: tuple[BandMaps, BandMaps], block: int):
     """Block means of the change-vector magnitude and of the mean square of the band
-    differences in noise units, and the noise figures used; one band at a time."""
-    noise_before = [noise_sigma(band) for band in before]
-    noise_after = [noise_sigma(band) for band in after]
+    differences in noise units (both of the normalised bands), and the noise figures
+    used; one band at a time, never the normalised image whole."""
+    before_maps, after_maps = maps
+    # A normalising map scales a band's noise by its gain.
+    noise_before = [noise_sigma(b) * abs(g) for b, g in zip(before, before_maps.gains, strict=True)]
+    noise_after = [noise_sigma(b) * abs(g) for b, g in zip(after, after_maps.gains, strict=True)]
     magnitude = np.zeros(before.shape[1:], np.float32)
     in_noise = np.zeros(before.shape[1:], np.float32)
+    square, mapped_before = (np.empty(before.shape[1:], np.float32) for _ in range(2))
     for index in range(before.shape[0]):
-        square = np.subtract(after[index], before[index], dtype=np.float32)
+        after_maps.band(after, index, out=square)
+        square -= before_maps.band(before, index, out=mapped_before)
         square *= square
         magnitude += square
         noise = max(noise_before[index] ** 2 + noise_after[index] ** 2, 1e-24)

@@ -28,7 +28,12 @@ from skimage.morphology import remove_small_objects
 from siteline.errors import InvalidInput
 from siteline.imagery import operators, thresholds
 from siteline.imagery.colour_structure import colour_structure
-from siteline.imagery.radiometry import fill_not_valid, normalise_pair, sample_of
+from siteline.imagery.radiometry import (
+    fill_not_valid,
+    normalise_pair,
+    normalising_maps,
+    sample_of,
+)
 from siteline.imagery.registration import register as register_pair
 
 SENSORS = ("rgb", "multispectral", "sar")
@@ -316,17 +321,17 @@ def _score_pair(before, after, sensor, valid, register, settings):
     if not _pixel_by_pixel(settings):  # a filter would smear the not-valid pixels around
         raw = (fill_not_valid(before, mask, statistic), fill_not_valid(after, mask, statistic))
     # A ratio cancels any gain between the dates by itself; an offset would only corrupt it.
-    before, after, radiometry = normalise_pair(
-        *raw, mask, "none" if ratio else settings["radiometry"]
-    )
+    method = "none" if ratio else settings["radiometry"]
     significant, noise = None, None
     if settings["operator"] == "colour-structure":
+        *maps, radiometry = normalising_maps(*raw, mask, method)
         floor = settings.get("noise_floor")
         score, operator_parameters, significant, noise = colour_structure(
-            before, after, *raw, mask, float(settings["colour_sigma"]),
+            *raw, maps, mask, float(settings["colour_sigma"]),
             float(settings["structure_sigma"]), None if floor is None else float(floor),
         )  # fmt: skip
     else:
+        before, after, radiometry = normalise_pair(*raw, mask, method)
         score, operator_parameters = operators.score_by_name(before, after, raw, mask, settings)
     alpha, minimum = settings.get("noise_alpha"), settings.get("min_threshold")
     if (

@@ -17,6 +17,8 @@ recompute the result:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from siteline.errors import InvalidInput
@@ -57,9 +59,9 @@ def sampled(band: np.ndarray, sample: np.ndarray | slice) -> np.ndarray:
     return band.reshape(-1)[sample]
 
 
-def standardise(image: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, list, list]:
-    """Each band minus its mean, over its standard deviation, both over (a regular sample
-    of) the valid pixels."""
+def band_statistics(image: np.ndarray, valid: np.ndarray) -> tuple[list, list]:
+    """Each band's mean and standard deviation over (a regular sample of) the valid pixels;
+    InvalidInput for a band without spread."""
     sample = sample_of(valid)
     means = [float(sampled(band, sample).mean()) for band in image]
     spreads = [float(sampled(band, sample).std()) for band in image]
@@ -68,11 +70,7 @@ def standardise(image: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, list,
             raise InvalidInput(
                 "image", f"band {index + 1} has one constant value over the valid pixels"
             )
-    scaled = np.empty(image.shape, np.result_type(image, np.float32))
-    for band, out, mean, spread in zip(image, scaled, means, spreads, strict=True):
-        np.subtract(band, mean, out=out, dtype=out.dtype)  # in place: no temporary per band
-        out *= out.dtype.type(1 / spread)
-    return scaled, means, spreads
+    return means, spreads
 
 
 def refuse_constant_bands(image: np.ndarray, valid: np.ndarray) -> None:
@@ -132,8 +130,9 @@ def regress_after_onto_before(
     valid: np.ndarray,
     refits: int = 1,
     clip_sigma: float = 3.0,
-) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Both dates in units of the no-change residual spread, `after` in `before`'s radiometry."""
+) -> tuple[BandMaps, BandMaps, dict]:
+    """Maps putting both dates in units of the no-change residual spread, `after` in
+    `before`'s radiometry."""
     gains, offsets, sigmas = [], [], []
     sample = sample_of(valid)
     for band_before, band_after in zip(before, after, strict=True):
@@ -146,14 +145,6 @@ def regress_after_onto_before(
         gains.append(gain)
         offsets.append(offset)
         sigmas.append(sigma)
-    # float32 factors: float64 ones would turn whole float32 windows into float64 copies.
-    # Worked in place on two new arrays: a window is four million pixels a band.
-    scale = np.asarray(sigmas, dtype=np.float32)[:, None, None]
-    gain = np.asarray(gains, dtype=np.float32)[:, None, None]
-    offset = np.asarray(offsets, dtype=np.float32)[:, None, None]
-    mapped = np.multiply(after, gain / scale)
-    mapped += offset / scale
-    scaled = np.divide(before, scale)
     record = {
         "gains": gains,
         "offsets": offsets,
@@ -162,18 +153,61 @@ def regress_after_onto_before(
         "clip_sigma": clip_sigma,
         "sample_pixels": int(sampled(before[0], sample).size),
     }
-    return scaled, mapped, record
+    before_maps = BandMaps([1 / sigma for sigma in sigmas], [0.0] * len(sigmas))
+    after_maps = BandMaps(
+        [gain / sigma for gain, sigma in zip(gains, sigmas, strict=True)],
+        [offset / sigma for offset, sigma in zip(offsets, sigmas, strict=True)],
+    )
+    return before_maps, after_maps, record
 
 
-def normalise_pair(
+@dataclass(frozen=True)
+class BandMaps:
+    """Per band, normalised = value × gain + offset."""
+
+    gains: list[float]
+    offsets: list[float]
+
+    @classmethod
+    def identity(cls, bands: int) -> BandMaps:
+        return cls([1.0] * bands, [0.0] * bands)
+
+    @classmethod
+    def standardising(cls, means: list[float], spreads: list[float]) -> BandMaps:
+        return cls([1 / s for s in spreads], [-m / s for m, s in zip(means, spreads, strict=True)])
+
+    def is_identity(self) -> bool:
+        return all(g == 1 for g in self.gains) and all(o == 0 for o in self.offsets)
+
+    def band(self, image: np.ndarray, index: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Band `index` of `image` mapped, into `out` (a new array, float32 or wider as the
+        image is, when None)."""
+        kind = np.result_type(image, np.float32) if out is None else out.dtype
+        out = np.multiply(image[index], kind.type(self.gains[index]), out=out, dtype=kind)
+        out += kind.type(self.offsets[index])
+        return out
+
+    def apply(self, image: np.ndarray) -> np.ndarray:
+        """Every band mapped (the image itself when the maps change nothing)."""
+        if self.is_identity():
+            return image
+        mapped = np.empty(image.shape, np.result_type(image, np.float32))
+        for index in range(image.shape[0]):
+            self.band(image, index, out=mapped[index])
+        return mapped
+
+
+def normalising_maps(
     before: np.ndarray, after: np.ndarray, valid: np.ndarray, method: str
-) -> tuple[np.ndarray, np.ndarray, dict]:
-    """`before` and `after` (bands, H, W) on one radiometric scale, and what was done."""
+) -> tuple[BandMaps, BandMaps, dict]:
+    """The maps that put `before` and `after` (bands, H, W) on one radiometric scale, and the
+    record of how they were found, without applying them."""
     if method == "none":
-        return before, after, {"method": "none"}
+        bands = before.shape[0]
+        return BandMaps.identity(bands), BandMaps.identity(bands), {"method": "none"}
     if method == "standardise":
-        before_scaled, means_b, spreads_b = standardise(before, valid)
-        after_scaled, means_a, spreads_a = standardise(after, valid)
+        means_b, spreads_b = band_statistics(before, valid)
+        means_a, spreads_a = band_statistics(after, valid)
         record = {
             "method": method,
             "before_means": means_b,
@@ -181,12 +215,24 @@ def normalise_pair(
             "after_means": means_a,
             "after_spreads": spreads_a,
         }
-        return before_scaled, after_scaled, record
+        maps = (
+            BandMaps.standardising(means_b, spreads_b),
+            BandMaps.standardising(means_a, spreads_a),
+        )
+        return *maps, record
     if method == "regression":
         refuse_constant_bands(before, valid)
         refuse_constant_bands(after, valid)
-        before_scaled, after_mapped, record = regress_after_onto_before(before, after, valid)
-        return before_scaled, after_mapped, {"method": method, **record}
+        before_maps, after_maps, record = regress_after_onto_before(before, after, valid)
+        return before_maps, after_maps, {"method": method, **record}
     raise InvalidInput(
         "radiometry", f"unknown method {method!r}; choose one of {', '.join(RADIOMETRY_METHODS)}"
     )
+
+
+def normalise_pair(
+    before: np.ndarray, after: np.ndarray, valid: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """`before` and `after` (bands, H, W) on one radiometric scale, and what was done."""
+    before_maps, after_maps, record = normalising_maps(before, after, valid, method)
+    return before_maps.apply(before), after_maps.apply(after), record

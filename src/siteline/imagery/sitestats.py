@@ -111,6 +111,8 @@ def changed_objects(
 ) -> list[dict]:
     """The connected changed regions of at least MIN_OBJECT_PIXELS pixels, largest first:
     where (grid row/col and map x/y), how large, and whether crater-like."""
+    if not changed.any():  # most windows of a large grid: no labelling to do
+        return []
     regions = regionprops(_largest_regions(label(changed, connectivity=2)))
     regions.sort(key=lambda region: (-region.area, region.centroid))
     found = []
@@ -144,6 +146,8 @@ def _largest_regions(labels: np.ndarray) -> np.ndarray:
     if chosen.size > MAX_OBJECTS:
         smallest_kept = np.sort(areas[chosen])[-MAX_OBJECTS]
         chosen = chosen[areas[chosen] >= smallest_kept]
+    if chosen.size == areas.size - 1:  # every region is kept
+        return labels
     keep = np.zeros(areas.size, bool)
     keep[chosen] = True
     return np.where(keep[labels], labels, 0)
