@@ -166,7 +166,7 @@ def test_opening_a_case_at_head_changes_nothing(case, key_file):
 
 
 def test_the_comparison_sees_a_schema_left_behind(case_dir, key_file):
-    """The check above has teeth: a case still at 0001 lacks exactly what 0002 and 0003 add."""
+    """The check above has teeth: a case still at 0001 lacks exactly what 0002 to 0004 add."""
     folder = case_dir("old")
     make_case_at_first_revision(folder, key_file)
     description = case_folder.read_description(folder)
@@ -177,7 +177,7 @@ def test_the_comparison_sees_a_schema_left_behind(case_dir, key_file):
     finally:
         engine.dispose()
     seen = {(change[0], _name_of(change)) for change in differences}
-    added_tables = {"evidence_relations", "gazetteer_entries"}
+    added_tables = {"evidence_relations", "gazetteer_entries", "media_hashes"}
     added_columns = {
         ("evidence", name)
         for name in ("ingest_key", "within_id", "platform", "platform_id")

@@ -21,6 +21,10 @@ class InvalidInput(SitelineError):
         self.problem = problem
         super().__init__(f"{field}: {problem}")
 
+    def __reduce__(self):
+        # Rebuilt from both parts when it crosses processes (a worker's refusal of a file).
+        return (type(self), (self.field, self.problem))
+
 
 class NotFound(SitelineError):
     exit_code = 3

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from siteline.cli import analysis, casework, extract, imagery, ingest, material, places
+from siteline.cli import analysis, casework, extract, imagery, ingest, material, media, places
 from siteline.errors import SitelineError
 
 
@@ -54,7 +54,7 @@ def cli(context: click.Context, case_path: str, key_file: str | None) -> None:
     context.call_on_close(context.obj.close)
 
 
-for module in (casework, places, material, analysis, ingest, extract, imagery):
+for module in (casework, places, material, analysis, ingest, extract, imagery, media):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -26,10 +26,11 @@ def add_derived(case: Case, item: DerivedItem) -> dict:
 def add_derived_items(case: Case, items: list[DerivedItem]) -> list[dict]:
     """Several derived items in one transaction: all of them, or, on any error, none."""
     with case.write() as transaction:
-        return [_add_one(case, transaction, item) for item in items]
+        return [add_in_transaction(case, transaction, item) for item in items]
 
 
-def _add_one(case: Case, transaction, item: DerivedItem) -> dict:
+def add_in_transaction(case: Case, transaction, item: DerivedItem) -> dict:
+    """One derived item inside a transaction the caller holds."""
     parents = dict(
         transaction.connection.execute(
             select(blobs.c.id, blobs.c.encrypted).where(blobs.c.id.in_(item.parents))

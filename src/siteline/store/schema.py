@@ -173,6 +173,21 @@ derived_items = Table(
     *_lifecycle(),
 )
 
+# Added by migration 0004: the perceptual hashes of photos and of the frames of videos,
+# for near-duplicate matching; recomputable from the original by `pipeline`.
+media_hashes = Table(
+    "media_hashes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("evidence_id", Integer, ForeignKey("evidence.id"), nullable=False),
+    Column("variant", String(40), nullable=False),  # "whole", "trimmed", "crop10", "frame"…
+    Column("frame_s", Float),  # a video frame's time in seconds; none for a photo
+    Column("pdq", String(64), nullable=False),  # 256 bits as 64 hex digits
+    Column("quality", Integer, nullable=False),  # PDQ's own, 0-100
+    Column("pipeline", String(40), nullable=False),
+    *_lifecycle(),
+)
+
 custody = Table(
     "custody",
     metadata,
@@ -274,6 +289,7 @@ AUDITED_TABLES: dict[str, Table] = {
     "claim": claims,
     "relation": evidence_relations,
     "place": gazetteer_entries,
+    "hash": media_hashes,
 }
 
 # Created by migration 0002.
@@ -291,3 +307,6 @@ Index("ix_evidence_within_id", evidence.c.within_id)
 Index("ix_evidence_relations_evidence_id", evidence_relations.c.evidence_id)
 Index("ix_evidence_relations_related_id", evidence_relations.c.related_id)
 Index("ix_gazetteer_entries_name", gazetteer_entries.c.name)
+
+# Created by migration 0004.
+Index("ix_media_hashes_evidence_id", media_hashes.c.evidence_id)

@@ -1,0 +1,1 @@
+"""Photos and video: perceptual hashes, metadata, matching."""

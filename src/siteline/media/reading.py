@@ -1,0 +1,122 @@
+"""One media file read for ingest: what it is, what it claims, its perceptual hashes and a
+thumbnail. A pure function of the file, so that it can run in another process or on a
+Dask worker; nothing here touches a case.
+
+What a file is comes from its content, never its name alone: a name whose extension says
+one kind of media while the content is another (a JPEG called .mp4) is refused, since
+either the name or the content is not what it claims to be.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from siteline.errors import InvalidInput
+from siteline.media import pdq
+from siteline.media.photo_metadata import read_photo_metadata
+from siteline.media.thumbnails import thumbnail_jpeg
+
+PHOTO_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp"}
+)
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".3gp", ".ts", ".mpg", ".mpeg", ".wmv"}
+)
+MEDIA_EXTENSIONS = PHOTO_EXTENSIONS | VIDEO_EXTENSIONS
+# Hashes made only to look for copies (the seven other rotations and mirror images of a
+# photo): searched with, never stored in the index, which would hold eight times as many.
+QUERY_ONLY_VARIANTS = frozenset(pdq.DIHEDRAL_NAMES[1:])
+
+
+@dataclass
+class MediaReading:
+    """What ingest needs of one file."""
+
+    path: str
+    name: str
+    sha256: str
+    size: int
+    kind: str  # "photo" or "video"
+    media_type: str
+    metadata: dict
+    hashes: list[dict] = field(default_factory=list)  # variant, frame_s, pdq, quality, pipeline
+    thumbnail: bytes | None = None
+
+
+def read_media_file(path: str | Path) -> MediaReading:
+    """Reads, identifies and hashes one file; InvalidInput naming it when it cannot be."""
+    path = Path(path)
+    name = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(str(path), f"cannot be read ({error.strerror or error})") from None
+    if not data:
+        raise InvalidInput(name, "the file is empty")
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    image = _as_image(data, name)
+    if image is not None:
+        if suffix in VIDEO_EXTENSIONS:
+            raise InvalidInput(
+                name, f"the name says video ({suffix}) but the content is a {image.format} image"
+            )
+        return _read_photo(path, data, digest, image)
+    if suffix in PHOTO_EXTENSIONS:
+        raise InvalidInput(name, f"the name says image ({suffix}) but the content is not one")
+    return _read_video(path, data, digest)
+
+
+def _as_image(data: bytes, name: str) -> Image.Image | None:
+    """The image, if the bytes are one Pillow recognises; None if they are something else."""
+    try:
+        return pdq.open_image(data, name)
+    except InvalidInput as error:
+        if "unknown or corrupt format" in error.problem:
+            return None
+        raise
+
+
+def _read_photo(path: Path, data: bytes, digest: str, image: Image.Image) -> MediaReading:
+    metadata = read_photo_metadata(image)
+    media_type = Image.MIME.get(image.format or "", "application/octet-stream")
+    pixels = pdq.decode_for_hash(image, path.name)
+    hashed = pdq.hash_pixels(pixels, dihedral=True)
+    hashes = [
+        _hash_row(variant, None, hex_value, hashed.quality, pdq.PIPELINE)
+        for variant, hex_value in zip(pdq.DIHEDRAL_NAMES, hashed.dihedral, strict=True)
+    ]
+    hashes[0]["variant"] = "whole"
+    metadata["hashed_size"] = [hashed.width, hashed.height]
+    return MediaReading(
+        str(path), path.name, digest, len(data), "photo", media_type, metadata, hashes,
+        thumbnail_jpeg(pixels),
+    )  # fmt: skip
+
+
+def _read_video(path: Path, data: bytes, digest: str) -> MediaReading:
+    from siteline.media import video  # PyAV loads its libraries only when a video comes
+
+    reading = video.read_video(path, path.name)
+    hashes = [
+        _hash_row("frame", frame.time_s, frame.hash.hex, frame.hash.quality, frame.pipeline)
+        for frame in reading.frames
+    ]
+    return MediaReading(
+        str(path), path.name, digest, len(data), "video", reading.media_type,
+        reading.metadata, hashes, reading.thumbnail,
+    )  # fmt: skip
+
+
+def _hash_row(variant, frame_s, hex_value, quality, pipeline) -> dict:
+    return {
+        "variant": variant,
+        "frame_s": frame_s,
+        "pdq": hex_value,
+        "quality": int(quality),
+        "pipeline": pipeline,
+    }
