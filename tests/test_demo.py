@@ -18,13 +18,15 @@ from siteline.store.case_folder import read_description
 EXPECTED_COUNTS = {
     "site": 2,
     "source": 6,
-    # nine added by hand, the ingested follow-up article and its two posts, two GeoTIFF scenes
-    "evidence": 14,
+    # nine added by hand, the ingested follow-up article and its two posts, two GeoTIFF
+    # scenes, four photos and a clip read by media ingest
+    "evidence": 19,
     # nine originals, the thumbnail, the follow-up article, the scenes, the change analysis's
-    # map, figure and record
-    "blob": 16,
-    "custody": 18,  # one for each evidence item and each derived item
-    "derived": 4,  # the thumbnail and the change analysis's three
+    # map, figure and record, the five media files and their thumbnails
+    "blob": 26,
+    "custody": 28,  # one for each evidence item and each derived item
+    "derived": 9,  # the thumbnails and the change analysis's three
+    "match": 2,  # the re-posted copy and the still from the clip
     "incident": 1,
     "link": 9,
     "claim": 3,  # the spokesperson's, and two candidates found in the follow-up article
@@ -267,3 +269,22 @@ def test_the_demo_pair_shows_a_crater_beside_the_hospital(demo):
         assert case.blobs.read(figure["blob_sha256"]).startswith(b"\x89PNG")
     finally:
         case.close()
+
+
+def test_the_demo_finds_the_reposted_copy_and_the_still_and_who_came_first(demo):
+    _, summary = demo
+    items, found = summary["media"]["items"], summary["media"]["clusters"]
+    by_first = {cluster["first_seen"]: cluster for cluster in found}
+    east_wing = by_first[items["general-east-wing.jpg"]]
+    members = {item["evidence_id"] for item in east_wing["items"]}
+    assert members == {items["general-east-wing.jpg"], items["repost-cropped.jpg"]}
+    assert east_wing["first_seen_time"] == "2019-03-12T07:40:00Z"
+    assert east_wing["undated"] == [items["repost-cropped.jpg"]]
+    clip = by_first[items["general-courtyard-clip.mp4"]]
+    assert {item["evidence_id"] for item in clip["items"]} == {
+        items["general-courtyard-clip.mp4"],
+        items["still-from-clip.jpg"],
+    }
+    assert items["general-car-park.jpg"] not in {
+        item["evidence_id"] for cluster in found for item in cluster["items"]
+    }

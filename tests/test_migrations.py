@@ -177,7 +177,7 @@ def test_the_comparison_sees_a_schema_left_behind(case_dir, key_file):
     finally:
         engine.dispose()
     seen = {(change[0], _name_of(change)) for change in differences}
-    added_tables = {"evidence_relations", "gazetteer_entries", "media_hashes"}
+    added_tables = {"evidence_relations", "gazetteer_entries", "media_hashes", "media_matches"}
     added_columns = {
         ("evidence", name)
         for name in ("ingest_key", "within_id", "platform", "platform_id")

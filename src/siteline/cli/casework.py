@@ -165,6 +165,21 @@ def _describe_change(imagery: dict) -> None:
     )
 
 
+def _describe_copies(media: dict) -> None:
+    click.echo("\nCopies among the photos and the clip (siteline media clusters):")
+    for cluster in media["clusters"]:
+        first = next(i for i in cluster["items"] if i["evidence_id"] == cluster["first_seen"])
+        others = ", ".join(
+            f"#{item['evidence_id']} {item['title']}"
+            for item in cluster["items"]
+            if item["evidence_id"] != cluster["first_seen"]
+        )
+        click.echo(
+            f"  first seen #{first['evidence_id']} {first['title']} "
+            f"({cluster['first_seen_basis']} {cluster['first_seen_time']}); copies: {others}"
+        )
+
+
 def _describe_demo(summary: dict) -> None:
     """What the demo made, read back from the case, and where to look next."""
     from siteline.services import claims, evidence, incidents, sites
@@ -190,6 +205,7 @@ def _describe_demo(summary: dict) -> None:
     finally:
         case.close()
     _describe_change(summary["imagery"])
+    _describe_copies(summary["media"])
     outcome = "intact" if report["ok"] else "PROBLEMS: " + "; ".join(report["problems"])
     click.echo(
         f"\nAudit chain: {report['entries']} entries; {report['records']} records and "

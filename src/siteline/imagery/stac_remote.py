@@ -1,15 +1,11 @@
-"""Reading from the web without reaching this machine or its network, and reading just
+"""Reading a STAC catalogue without reaching this machine or its network, and reading just
 the window of a remote GeoTIFF over a site.
 
-Content and URLs from the web are hostile: a catalogue, a link in it or a redirect may
-name 127.0.0.1, a private network or a cloud's metadata service (169.254.169.254). Every
-URL must be http(s) to a host whose every address is public; every connection is checked
-again against the address it actually reached, before a byte is sent, so that a redirect
-or a name that resolves differently the second time is refused too. Host names given in
-`allow_private_hosts` are exempt: the environment variable SITELINE_STAC_ALLOW_HOSTS
-(comma-separated) fills it for people who run a catalogue on their own network.
-Connections made through a proxy (HTTP(S)_PROXY) are checked by the URL only: the proxy
-resolves the name.
+Every URL and every connection is checked as `siteline.net.safe_http` describes (its names
+`check_url`, `is_public_address` and `failure_reason` are importable from here too). Host
+names given in `allow_private_hosts` are exempt: the environment variable
+SITELINE_STAC_ALLOW_HOSTS (comma-separated) fills it for people who run a catalogue on
+their own network.
 
 Rasters are read by byte ranges through the same checked session (GDAL reads a Python
 file object), never by GDAL's own HTTP client, which follows redirects unchecked; and
@@ -19,13 +15,9 @@ only by the GeoTIFF driver, since a VRT could name local files or other hosts.
 from __future__ import annotations
 
 import io
-import ipaddress
 import math
-import os
 import re
-import socket
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import numpy as np
 import rasterio
@@ -34,14 +26,12 @@ import shapely
 from pyproj import Transformer
 from rasterio.errors import RasterioError
 from rasterio.windows import Window, from_bounds
-from requests.adapters import HTTPAdapter
 from shapely import Polygon
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import NewConnectionError
 
-from siteline import __version__
 from siteline.errors import InvalidInput
+from siteline.net import safe_http
+from siteline.net.safe_http import check_url, failure_reason, hosts_from_environment
+from siteline.net.safe_http import is_public_address as is_public_address  # re-exported
 
 ALLOW_HOSTS_VARIABLE = "SITELINE_STAC_ALLOW_HOSTS"
 TIMEOUT = (10, 60)  # seconds to connect, seconds between bytes
@@ -52,97 +42,22 @@ RANGE_BLOCK = 64 * 2**10  # bytes asked for at once (GDAL reads headers in small
 
 
 def allowed_hosts_from_environment() -> frozenset[str]:
-    text = os.environ.get(ALLOW_HOSTS_VARIABLE, "")
-    return frozenset(name.strip().lower() for name in text.split(",") if name.strip())
-
-
-def check_url(url: str, allow_private_hosts: frozenset[str] = frozenset()) -> str:
-    """The URL, if it is http(s) to a host whose every address is public (or allowed)."""
-    parts = urlsplit(str(url))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(str(url), "only http and https URLs are read")
-    host = parts.hostname.lower()
-    if host in {name.lower() for name in allow_private_hosts}:
-        return url
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, ValueError) as error:
-        raise InvalidInput(url, f"the host cannot be resolved ({error})") from None
-    for *_, address in found:
-        if not is_public_address(address[0]):
-            where = host if address[0] == host else f"{host} is at {address[0]}:"
-            raise InvalidInput(url, f"{where} not a public address: refused")
-    return url
-
-
-def is_public_address(text: str) -> bool:
-    address = ipaddress.ip_address(text.split("%")[0])  # drop an IPv6 zone
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global and not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
+    return hosts_from_environment(ALLOW_HOSTS_VARIABLE)
 
 
 def checked_session(allow_private_hosts: frozenset[str] = frozenset()) -> requests.Session:
-    """A session that checks each redirect's target, and each connection's peer."""
-    allowed = frozenset(name.lower() for name in allow_private_hosts)
-    session = requests.Session()
-    session.headers["User-Agent"] = f"siteline/{__version__}"
-    session.mount("http://", _CheckedAdapter(allowed))
-    session.mount("https://", _CheckedAdapter(allowed))
-    session.max_redirects = 5
+    """A session that checks each redirect's target and each connection's peer, and
+    refuses a whole answer (a JSON document) over MAX_DOCUMENT_BYTES."""
+    session = safe_http.checked_session(allow_private_hosts)
 
-    def check_response(response, *args, **kwargs):
-        if response.is_redirect:
-            try:
-                check_url(urljoin(response.url, response.headers["location"]), allowed)
-            except InvalidInput as refusal:
-                raise InvalidInput(response.url, f"redirects to {refusal}") from None
-        # Ranges are as large as asked for; a whole answer (a JSON document) is capped.
+    def check_size(response, *args, **kwargs):
+        # Ranges are as large as asked for; a whole answer is capped.
         size = int(response.headers.get("content-length") or 0)
         if response.status_code != 206 and size > MAX_DOCUMENT_BYTES:
             raise InvalidInput(response.url, f"the answer is over {MAX_DOCUMENT_BYTES} bytes")
 
-    session.hooks["response"].append(check_response)
+    session.hooks["response"].append(check_size)
     return session
-
-
-class _CheckedAdapter(HTTPAdapter):
-    """Connections whose peer is checked once connected, before a byte is sent: a name
-    that resolved to a public address for check_url may resolve elsewhere now."""
-
-    def __init__(self, allow_private_hosts: frozenset[str]):
-        self.allow_private_hosts = allow_private_hosts  # init_poolmanager needs it
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        extra = {"allow_private_hosts": self.allow_private_hosts}
-        plain = type("Checked", (_PeerCheck, HTTPConnection), extra)
-        secure = type("CheckedTLS", (_PeerCheck, HTTPSConnection), extra)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": type("CheckedPool", (HTTPConnectionPool,), {"ConnectionCls": plain}),
-            "https": type("CheckedTLSPool", (HTTPSConnectionPool,), {"ConnectionCls": secure}),
-        }
-
-
-class _PeerCheck:
-    allow_private_hosts: frozenset[str] = frozenset()
-
-    def _new_conn(self):
-        sock = super()._new_conn()
-        peer = sock.getpeername()[0]
-        if self.host.lower() not in self.allow_private_hosts and not is_public_address(peer):
-            sock.close()
-            raise NewConnectionError(self, f"{self.host} connected to {peer}, not public")
-        return sock
 
 
 # -- The window of a remote GeoTIFF over a site ----------------------------------------
@@ -234,15 +149,6 @@ def _bounds_in(polygon_wgs84: Polygon, margin_m: float, crs) -> tuple[float, ...
     around = shapely.transform(polygon_wgs84, to_local, interleaved=False).buffer(margin_m)
     edge = shapely.segmentize(around, max(around.length / 256, 1.0))
     return shapely.transform(edge, to_raster, interleaved=False).bounds
-
-
-def failure_reason(error: BaseException) -> str:
-    """The root of a chain of wrapped errors, short: '[Errno 111] Connection refused'."""
-    while error.__cause__ or error.__context__:
-        error = error.__cause__ or error.__context__
-    if isinstance(error, NewConnectionError):  # its text starts with the connection's repr
-        return str(error).partition(": ")[2]
-    return str(error)
 
 
 def remote_size(session: requests.Session, href: str) -> int:

@@ -22,7 +22,7 @@ from siteline.errors import InvalidInput
 
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 MAKE, MODEL, SOFTWARE, ORIENTATION, DATE_TIME = 0x010F, 0x0110, 0x0131, 0x0112, 0x0132
-DATE_TIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x9003, 0x9011
+DATE_TIME_ORIGINAL, DATE_TIME_DIGITIZED, OFFSET_TIME_ORIGINAL = 0x9003, 0x9004, 0x9011
 GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = 1, 2, 3, 4
 GPS_ALT_REF, GPS_ALT = 5, 6
 EXIF_TIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
@@ -80,7 +80,10 @@ def _camera(exif, found: dict) -> None:
 
 
 def _claimed_time(exif, details, found: dict) -> None:
-    written = _text(details.get(DATE_TIME_ORIGINAL)) or _text(exif.get(DATE_TIME))
+    changed = _text(exif.get(DATE_TIME))
+    if changed:  # when the file was last changed, by the camera or an editor: not a capture
+        found["file_changed"] = changed
+    written = _text(details.get(DATE_TIME_ORIGINAL)) or _text(details.get(DATE_TIME_DIGITIZED))
     if not written:
         return
     match = EXIF_TIME.match(written)
@@ -99,7 +102,9 @@ def _claimed_time(exif, details, found: dict) -> None:
     except InvalidInput:
         found["ignored"].append(f"capture time {written!r} is not a real time")
         return
-    source = "EXIF DateTimeOriginal" if details.get(DATE_TIME_ORIGINAL) else "EXIF DateTime"
+    source = (
+        "EXIF DateTimeOriginal" if details.get(DATE_TIME_ORIGINAL) else "EXIF DateTimeDigitized"
+    )
     found["claimed_time"] = {"text": text, "offset": offset, "source": source}
     if offset is None:
         found["claimed_time"]["note"] = "camera clock, time zone not given"

@@ -13,10 +13,11 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from siteline.errors import InvalidInput
-from siteline.media import pdq
+from siteline.media import pdq, robust
 from siteline.media.photo_metadata import read_photo_metadata
 from siteline.media.thumbnails import thumbnail_jpeg
 
@@ -27,9 +28,18 @@ VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".3gp", ".ts", ".mpg", ".mpeg", ".wmv"}
 )
 MEDIA_EXTENSIONS = PHOTO_EXTENSIONS | VIDEO_EXTENSIONS
-# Hashes made only to look for copies (the seven other rotations and mirror images of a
-# photo): searched with, never stored in the index, which would hold eight times as many.
-QUERY_ONLY_VARIANTS = frozenset(pdq.DIHEDRAL_NAMES[1:])
+
+
+@dataclass
+class Probes:
+    """What a new item searches the case with: a photo's crops, trimmed crops, rotations
+    and mirror images and its stored hashes (robust.py), or a video's frames. Made when the
+    file is read and used once, when it is stored; never kept."""
+
+    labels: list[str]
+    bits: np.ndarray  # (n, 32) uint8, each hash's 256 bits, most significant first
+    quality: np.ndarray  # (n,) int
+    frame_s: list[float | None]
 
 
 @dataclass
@@ -45,6 +55,7 @@ class MediaReading:
     metadata: dict
     hashes: list[dict] = field(default_factory=list)  # variant, frame_s, pdq, quality, pipeline
     thumbnail: bytes | None = None
+    probes: Probes | None = None
 
 
 def read_media_file(path: str | Path) -> MediaReading:
@@ -85,16 +96,26 @@ def _read_photo(path: Path, data: bytes, digest: str, image: Image.Image) -> Med
     metadata = read_photo_metadata(image)
     media_type = Image.MIME.get(image.format or "", "application/octet-stream")
     pixels = pdq.decode_for_hash(image, path.name)
-    hashed = pdq.hash_pixels(pixels, dihedral=True)
+    hashed = robust.hash_set_pixels(pixels)
     hashes = [
-        _hash_row(variant, None, hex_value, hashed.quality, pdq.PIPELINE)
-        for variant, hex_value in zip(pdq.DIHEDRAL_NAMES, hashed.dihedral, strict=True)
+        # "whole" is the canonical siteline-pdq/1 hash; the others belong to the set.
+        _hash_row(
+            item.variant,
+            None,
+            item.hex,
+            item.quality,
+            pdq.PIPELINE if item.variant == "whole" else hashed.pipeline,
+        )  # fmt: skip
+        for item in hashed.stored
     ]
-    hashes[0]["variant"] = "whole"
     metadata["hashed_size"] = [hashed.width, hashed.height]
+    probes = Probes(
+        list(hashed.probe_labels), hashed.probe_bits, hashed.probe_quality,
+        [None] * len(hashed.probe_labels),
+    )  # fmt: skip
     return MediaReading(
         str(path), path.name, digest, len(data), "photo", media_type, metadata, hashes,
-        thumbnail_jpeg(pixels),
+        thumbnail_jpeg(pixels), probes,
     )  # fmt: skip
 
 
@@ -106,9 +127,17 @@ def _read_video(path: Path, data: bytes, digest: str) -> MediaReading:
         _hash_row("frame", frame.time_s, frame.hash.hex, frame.hash.quality, frame.pipeline)
         for frame in reading.frames
     ]
+    probes = Probes(
+        ["frame"] * len(hashes),
+        np.stack([np.frombuffer(bytes.fromhex(h["pdq"]), np.uint8) for h in hashes])
+        if hashes
+        else np.empty((0, 32), np.uint8),
+        np.asarray([h["quality"] for h in hashes], dtype=int),
+        [h["frame_s"] for h in hashes],
+    )
     return MediaReading(
         str(path), path.name, digest, len(data), "video", reading.media_type,
-        reading.metadata, hashes, reading.thumbnail,
+        reading.metadata, hashes, reading.thumbnail, probes,
     )  # fmt: skip
 
 

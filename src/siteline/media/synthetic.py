@@ -1,4 +1,5 @@
-"""Photo-like scenes of our own making, for tests and benchmarks of image matching.
+"""Photo-like scenes of our own making, and copies of them as platforms change them, for
+the tests and the benchmark of image matching.
 
 Each scene is drawn from a seed alone (numpy and Pillow, no file read), so a test or a
 benchmark can make hundreds of distinct images without shipping or downloading any: a sky
@@ -7,14 +8,24 @@ ground, a road in perspective, buildings as rectangles with windows, roofs, a fe
 their shadows, rubble, and sensor noise with a slight vignette. Unrelated scenes share this
 layout on purpose: matching must tell them apart although they look alike, as photos of one
 street after an attack do.
+
+CHANGES lists what happens to a re-posted copy (re-encoding, scaling, crops, borders, bars,
+caption and watermark bands, a mirror image, and some of them together); each copy is saved
+as a JPEG, as a platform saves an upload.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 WIDTH, HEIGHT = 640, 480
+ORIGINAL_QUALITY = 95  # JPEG quality of an original, as a camera saves it
+COPY_QUALITY = 85  # JPEG quality of a copy, as a platform re-encodes an upload
 # Soil, dry grass, green field, sand, asphalt, ash: the base colours of the ground.
 GROUNDS = np.array(
     [[120, 95, 70], [150, 135, 80], [85, 115, 60], [190, 170, 130], [90, 90, 95], [70, 65, 60]],
@@ -171,3 +182,163 @@ def finish(rng: np.random.Generator, pixels: np.ndarray) -> np.ndarray:
 def scenes(count: int, first_seed: int = 0) -> list[np.ndarray]:
     """`count` unrelated scenes, seeds first_seed, first_seed + 1, …"""
     return [scene(seed) for seed in range(first_seed, first_seed + count)]
+
+
+# Copies as they come back from social media: each takes the original's pixels and a
+# random generator (for the amounts that vary from copy to copy) and gives the copy's pixels.
+
+CAPTIONS = (
+    "BREAKING: strike on the hospital this morning",
+    "Shared from a local channel - do not repost",
+    "Hospital entrance after the shelling, 14:20",
+    "Eyewitness video still, northern district",
+    "URGENT  medical staff evacuated",
+)
+BAND_COLOURS = ((255, 255, 255), (0, 0, 0), (200, 20, 30), (250, 210, 0), (20, 60, 160))
+
+
+def crop(rgb: np.ndarray, top: float, bottom: float, left: float, right: float) -> np.ndarray:
+    """Cut the given share of the height (top, bottom) and width (left, right)."""
+    height, width = rgb.shape[:2]
+    return rgb[
+        round(height * top) : height - round(height * bottom),
+        round(width * left) : width - round(width * right),
+    ]
+
+
+def pad(rgb: np.ndarray, vertical: int, horizontal: int, colour) -> np.ndarray:
+    """Add `vertical` rows above and below and `horizontal` columns left and right."""
+    height, width = rgb.shape[:2]
+    out = np.empty((height + 2 * vertical, width + 2 * horizontal, 3), dtype=np.uint8)
+    out[:] = np.asarray(colour, dtype=np.uint8)
+    out[vertical : vertical + height, horizontal : horizontal + width] = rgb
+    return out
+
+
+def frame_to_aspect(rgb: np.ndarray, aspect: float, colour=(0, 0, 0)) -> np.ndarray:
+    """Bars of `colour` that frame the picture at width / height = `aspect`: above and
+    below when the frame is taller (letterbox), left and right when wider (pillarbox)."""
+    height, width = rgb.shape[:2]
+    if width / height > aspect:
+        return pad(rgb, round((width / aspect - height) / 2), 0, colour)
+    return pad(rgb, 0, round((height * aspect - width) / 2), colour)
+
+
+def scale(rgb: np.ndarray, factor: float) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+
+
+def caption_band(rgb: np.ndarray, rng: np.random.Generator, at_top: bool) -> np.ndarray:
+    """A band of one colour, 8–15 % of the height, added above or below, with a caption in
+    Pillow's default font."""
+    height, width = rgb.shape[:2]
+    band_height = round(height * rng.uniform(0.08, 0.15))
+    colour = BAND_COLOURS[int(rng.integers(len(BAND_COLOURS)))]
+    band = Image.new("RGB", (width, band_height), colour)
+    ink = (0, 0, 0) if sum(colour) > 400 else (255, 255, 255)
+    write(band, CAPTIONS[int(rng.integers(len(CAPTIONS)))], ink, band_height)
+    parts = [np.asarray(band), rgb] if at_top else [rgb, np.asarray(band)]
+    return np.concatenate(parts, axis=0)
+
+
+def caption_over(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A caption band of 8–15 % of the height printed over the top of the picture, hiding
+    what was there (the picture keeps its size)."""
+    banded = caption_band(rgb, rng, at_top=True)
+    band_height = banded.shape[0] - rgb.shape[0]
+    out = rgb.copy()
+    out[:band_height] = banded[:band_height]
+    return out
+
+
+def watermark_band(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A half-transparent dark band over the lower 8–15 % of the picture, with white text."""
+    height, width = rgb.shape[:2]
+    band_height = round(height * rng.uniform(0.08, 0.15))
+    image = Image.fromarray(rgb).convert("RGBA")
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    ImageDraw.Draw(overlay).rectangle(
+        [0, height - band_height, width, height], fill=(0, 0, 0, int(rng.integers(100, 170)))
+    )
+    band = overlay.crop((0, height - band_height, width, height))
+    write(
+        band,
+        "@" + CAPTIONS[int(rng.integers(len(CAPTIONS)))][:24],
+        (255, 255, 255, 230),
+        band_height,
+    )
+    overlay.paste(band, (0, height - band_height))
+    return np.asarray(Image.alpha_composite(image, overlay).convert("RGB"))
+
+
+def write(band: Image.Image, text: str, ink, band_height: int) -> None:
+    """Write `text` in the band, left-aligned and centred vertically, in Pillow's default
+    font at half the band's height."""
+    font = ImageFont.load_default(size=max(8, band_height // 2))
+    top = (band_height - font.size) // 2
+    ImageDraw.Draw(band).text((band_height // 3, top), text, fill=ink, font=font)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change a re-posted copy goes through: its name, how it changes the pixels (from
+    the original's pixels and a generator for the amounts that vary), and the JPEG quality
+    the copy is saved at (platforms re-encode every upload)."""
+
+    name: str
+    make: Callable[[np.ndarray, np.random.Generator], np.ndarray]
+    quality: int = COPY_QUALITY
+
+
+def one_side(rgb: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
+    """Cut `share` of one side, chosen at random."""
+    sides = [0.0, 0.0, 0.0, 0.0]
+    sides[int(rng.integers(4))] = share
+    return crop(rgb, *sides)
+
+
+def random_colour(rng: np.random.Generator) -> tuple[int, int, int]:
+    return tuple(int(value) for value in rng.integers(0, 256, 3))
+
+
+def bordered(rgb: np.ndarray, share: float, colour) -> np.ndarray:
+    """A border of `share` of the height above and below, of the width left and right."""
+    return pad(rgb, round(rgb.shape[0] * share), round(rgb.shape[1] * share), colour)
+
+
+CHANGES = (
+    Change("re-encoded, JPEG q=60", lambda rgb, rng: rgb, 60),
+    Change("scaled to 50 %", lambda rgb, rng: scale(rgb, 0.5)),
+    Change("cropped 5 % per side", lambda rgb, rng: crop(rgb, 0.05, 0.05, 0.05, 0.05)),
+    Change("cropped 10 % per side", lambda rgb, rng: crop(rgb, 0.1, 0.1, 0.1, 0.1)),
+    Change("cropped 10 % on one side", lambda rgb, rng: one_side(rgb, rng, 0.1)),
+    Change("cropped 0-10 % per side, random", lambda rgb, rng: crop(rgb, *rng.uniform(0, 0.1, 4))),
+    Change("10 % black border", lambda rgb, rng: bordered(rgb, 0.1, (0, 0, 0))),
+    Change("10 % white border", lambda rgb, rng: bordered(rgb, 0.1, (255, 255, 255))),
+    Change("10 % border, random colour", lambda rgb, rng: bordered(rgb, 0.1, random_colour(rng))),
+    Change("letterbox: bars above/below (9:16)", lambda rgb, rng: frame_to_aspect(rgb, 9 / 16)),
+    Change("pillarbox: bars left/right (16:9)", lambda rgb, rng: frame_to_aspect(rgb, 16 / 9)),
+    Change("caption band added above", lambda rgb, rng: caption_band(rgb, rng, at_top=True)),
+    Change("caption band added below", lambda rgb, rng: caption_band(rgb, rng, at_top=False)),
+    Change("caption band over the top", caption_over),
+    Change("watermark band over the bottom", watermark_band),
+    Change("mirrored", lambda rgb, rng: np.ascontiguousarray(rgb[:, ::-1])),
+    Change("cropped 5 % + JPEG q=60", lambda rgb, rng: crop(rgb, 0.05, 0.05, 0.05, 0.05), 60),
+    Change(
+        "cropped 5 % + caption band added below",
+        lambda rgb, rng: caption_band(crop(rgb, 0.05, 0.05, 0.05, 0.05), rng, at_top=False),
+    ),
+    Change(
+        "10 % black border + scaled to 50 %",
+        lambda rgb, rng: scale(bordered(rgb, 0.1, (0, 0, 0)), 0.5),
+    ),
+)
+
+
+def jpeg_bytes(rgb: np.ndarray, quality: int) -> bytes:
+    """The pixels saved as a JPEG file of `quality` (4:2:0, as cameras and platforms do)."""
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(out, "JPEG", quality=quality)
+    return out.getvalue()

@@ -38,6 +38,7 @@ from siteline.services import (
     claims,
     demo_imagery,
     demo_ingest,
+    demo_media,
     derived,
     evidence,
     incidents,
@@ -385,6 +386,7 @@ def build_demo(folder: Path, key_file: Path | None = None, replace: bool = False
         ingested = demo_ingest.ingest_follow_up(case)
         general = sites.find_site(case, ids["sites"]["general"])
         imagery = demo_imagery.add_and_compare(case, general, ids["sources"]["orbital"])
+        media = demo_media.add_media(case)
         report = audit.verify(case)
         counts = cases.summary(case)
     except BaseException:
@@ -400,6 +402,7 @@ def build_demo(folder: Path, key_file: Path | None = None, replace: bool = False
         "ids": ids,
         "ingest": ingested.as_dict(),
         "imagery": imagery,
+        "media": media,
         "audit": {
             "ok": report.ok,
             "entries": report.entries,

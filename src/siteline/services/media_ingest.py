@@ -25,6 +25,7 @@ from siteline.media.reading import MEDIA_EXTENSIONS, MediaReading
 from siteline.services import derived as derived_service
 from siteline.services import evidence as evidence_service
 from siteline.services.ingest import input_files
+from siteline.services.media_match import MATCH_COLUMNS, CaseMatcher
 from siteline.services.media_parallel import read_all
 from siteline.store.blobs import sha256_hex
 from siteline.store.case_folder import Case
@@ -44,6 +45,7 @@ class MediaIngestReport:
     added: int = 0
     unchanged: int = 0  # already in the case
     hashes: int = 0
+    matches: int = 0  # near-duplicates found (see media_match)
     problems: list[str] = field(default_factory=list)
     item_ids: list[int] = field(default_factory=list)
     interrupted: bool = False
@@ -58,6 +60,7 @@ class MediaIngestReport:
             "added": self.added,
             "unchanged": self.unchanged,
             "hashes": self.hashes,
+            "matches": self.matches,
             "problems": self.problems,
             "item_ids": self.item_ids,
             "interrupted": self.interrupted,
@@ -80,6 +83,8 @@ def ingest_media(
     files = input_files(paths, MEDIA_PATTERNS)
     report = MediaIngestReport()
     batch: list[MediaReading] = []
+    with case.read() as connection:
+        matcher = CaseMatcher.of_case(connection)
     try:
         for result in read_all(files, workers, scheduler):
             report.files += 1
@@ -88,10 +93,10 @@ def ingest_media(
             else:
                 batch.append(result)
             if len(batch) >= BATCH:
-                _store_batch(case, batch, report)
+                _store_batch(case, batch, report, matcher)
                 batch = []
                 _tell(progress, report, len(files))
-        _store_batch(case, batch, report)
+        _store_batch(case, batch, report, matcher)
     except KeyboardInterrupt:
         report.interrupted = True  # the batch in hand is not stored; run again to go on
     _tell(progress, report, len(files))
@@ -103,7 +108,9 @@ def _tell(progress: Progress | None, report: MediaIngestReport, total: int) -> N
         progress(report, total)
 
 
-def _store_batch(case: Case, readings: list[MediaReading], report: MediaIngestReport) -> None:
+def _store_batch(
+    case: Case, readings: list[MediaReading], report: MediaIngestReport, matcher: CaseMatcher
+) -> None:
     if not readings:
         return
     with case.write() as transaction:
@@ -120,6 +127,7 @@ def _store_batch(case: Case, readings: list[MediaReading], report: MediaIngestRe
         items = [(_item(reading, data), _custody(reading)) for reading, data in fresh]
         added = evidence_service.add_items(case, transaction, items)
         report.hashes += _store_hashes(transaction, fresh, added)
+        report.matches += _store_matches(transaction, fresh, added, matcher)
         _store_thumbnails(case, transaction, fresh, added)
     report.added += len(added)
     report.item_ids += [row["id"] for row in added]
@@ -178,6 +186,18 @@ def _store_hashes(transaction: Transaction, fresh, added: list[dict]) -> int:
         for h in reading.hashes
     ]
     transaction.insert_batch("hash", HASH_COLUMNS, rows)
+    return len(rows)
+
+
+def _store_matches(transaction: Transaction, fresh, added: list[dict], matcher) -> int:
+    """Each new item searched against the case and the items before it, then indexed."""
+    now = added[0]["created_at"] if added else None
+    rows = []
+    for (reading, _), row in zip(fresh, added, strict=True):
+        for match in matcher.find(row["id"], reading.probes):
+            rows.append(tuple(match[column] for column in MATCH_COLUMNS[:-1]) + (now,))
+        matcher.add(row["id"], reading.hashes)
+    transaction.insert_batch("match", MATCH_COLUMNS, rows)
     return len(rows)
 
 

@@ -188,6 +188,24 @@ media_hashes = Table(
     *_lifecycle(),
 )
 
+# Added by migration 0004: near-duplicates found when an item came in: one of its probes
+# (a crop, a rotation, a frame…) within `radius` bits of a hash already in the case.
+media_matches = Table(
+    "media_matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("evidence_id", Integer, ForeignKey("evidence.id"), nullable=False),  # the newer
+    Column("matched_id", Integer, ForeignKey("evidence.id"), nullable=False),
+    Column("distance", Integer, nullable=False),
+    Column("probe", String(60), nullable=False),  # what of the newer item matched
+    Column("frame_s", Float),
+    Column("matched_variant", String(40), nullable=False),  # what of the older item
+    Column("matched_frame_s", Float),
+    Column("frames", Integer, nullable=False),  # how many frame pairs matched (videos)
+    Column("radius", Integer, nullable=False),
+    *_lifecycle(),
+)
+
 custody = Table(
     "custody",
     metadata,
@@ -290,6 +308,7 @@ AUDITED_TABLES: dict[str, Table] = {
     "relation": evidence_relations,
     "place": gazetteer_entries,
     "hash": media_hashes,
+    "match": media_matches,
 }
 
 # Created by migration 0002.
@@ -310,3 +329,5 @@ Index("ix_gazetteer_entries_name", gazetteer_entries.c.name)
 
 # Created by migration 0004.
 Index("ix_media_hashes_evidence_id", media_hashes.c.evidence_id)
+Index("ix_media_matches_evidence_id", media_matches.c.evidence_id)
+Index("ix_media_matches_matched_id", media_matches.c.matched_id)

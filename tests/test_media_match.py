@@ -1,0 +1,97 @@
+"""Near-duplicates in a case: re-encoded, mirrored and rotated copies found, unrelated photos
+not, clusters with the copy seen first by its time, flat pictures never matched, and the
+commands that show them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from siteline.cli import cli
+from siteline.errors import InvalidInput, NotFound
+from siteline.media.synthetic import scene
+from siteline.services.media_ingest import ingest_media
+from siteline.services.media_match import clusters, near_duplicates
+
+
+def save(path, pixels, when: str | None = None, quality: int = 90):
+    exif = Image.Exif()
+    if when:
+        exif.get_ifd(0x8769)[0x9003] = when
+        exif.get_ifd(0x8769)[0x9011] = "+00:00"
+    Image.fromarray(np.ascontiguousarray(pixels)).save(path, "JPEG", quality=quality, exif=exif)
+    return path
+
+
+@pytest.fixture
+def copies(case, tmp_path):
+    """An original, three copies of it taken later, and two unrelated photos."""
+    original = scene(21)
+    save(tmp_path / "a-original.jpg", original, "2024:03:05 10:00:00")
+    save(tmp_path / "b-reencoded.jpg", original, "2024:03:06 09:00:00", quality=35)
+    save(tmp_path / "c-mirrored.jpg", original[:, ::-1], "2024:03:07 09:00:00")
+    save(tmp_path / "d-rotated.jpg", np.rot90(original), None)
+    save(tmp_path / "e-other.jpg", scene(22), "2024:03:01 08:00:00")
+    save(tmp_path / "f-flat.jpg", np.full((480, 640, 3), 90, np.uint8), "2024:03:01 08:00:00")
+    save(tmp_path / "g-flat.jpg", np.full((480, 640, 3), 91, np.uint8), "2024:03:01 08:00:00")
+    report = ingest_media(case, [tmp_path], workers=1)
+    assert report.ok and report.added == 7
+    return dict(zip("abcdefg", report.item_ids, strict=True))
+
+
+def test_every_copy_is_found_and_nothing_else(case, copies):
+    found = near_duplicates(case, copies["a"])
+    matched = {match["evidence_id"]: match for match in found["matches"]}
+    assert set(matched) == {copies["b"], copies["c"], copies["d"]}
+    assert matched[copies["b"]]["variant"] == "whole" and matched[copies["b"]]["distance"] <= 31
+    # The mirrored copy came later: one of its mirror images met the original's whole.
+    assert matched[copies["c"]]["matched_variant"].startswith("whole/flip")
+    assert matched[copies["c"]]["variant"] == "whole"
+    distances = [match["distance"] for match in found["matches"]]
+    assert distances == sorted(distances)
+    # From the mirrored copy's side, the original is found through its dihedral hashes.
+    back = near_duplicates(case, copies["c"])["matches"]
+    assert copies["a"] in {match["evidence_id"] for match in back}
+    assert near_duplicates(case, copies["e"])["matches"] == []
+    assert near_duplicates(case, copies["f"])["matches"] == []  # flat: never matched
+
+
+def test_a_cluster_names_the_copy_seen_first_and_what_its_time_rests_on(case, copies):
+    found = clusters(case)
+    assert len(found) == 1
+    cluster = found[0]
+    members = [item["evidence_id"] for item in cluster["items"]]
+    assert sorted(members) == sorted(copies[key] for key in "abcd")
+    assert cluster["first_seen"] == copies["a"]
+    assert cluster["first_seen_time"] == "2024-03-05T10:00:00Z"
+    assert cluster["first_seen_basis"] == "captured"
+    assert members[:3] == [copies["a"], copies["b"], copies["c"]]  # in order of time
+    assert cluster["undated"] == [copies["d"]]
+
+
+def test_a_tighter_radius_drops_the_far_copies_and_bad_radii_are_refused(case, copies):
+    strict = near_duplicates(case, copies["a"], radius=0)["matches"]
+    loose = near_duplicates(case, copies["a"], radius=31)["matches"]
+    assert len(strict) < len(loose)
+    assert all(match["distance"] == 0 for match in strict)
+    with pytest.raises(InvalidInput, match="--radius"):
+        clusters(case, radius=99)
+    with pytest.raises(NotFound):
+        near_duplicates(case, 9999)
+
+
+def test_the_commands_show_matches_and_clusters(case, copies):
+    case.close()
+    folder = str(case.folder)
+    shown = CliRunner().invoke(cli, ["-C", folder, "media", "matches", str(copies["a"])])
+    assert shown.exit_code == 0, shown.output
+    assert "b-reencoded.jpg" in shown.output and "e-other.jpg" not in shown.output
+    listed = CliRunner().invoke(cli, ["-C", folder, "media", "clusters", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)[0]["first_seen"] == copies["a"]
+    text = CliRunner().invoke(cli, ["-C", folder, "media", "clusters"])
+    assert f"first seen #{copies['a']} at 2024-03-05T10:00:00Z (captured)" in text.output
