@@ -39,6 +39,11 @@ bench: install postgres
 	$(BIN)/python benchmarks/bench_imagery_accuracy.py
 	$(BIN)/python benchmarks/bench_imagery_model.py
 	$(BIN)/python benchmarks/bench_imagery_compare.py
+	$(BIN)/python benchmarks/bench_media_hashing.py
+	$(BIN)/python benchmarks/bench_media_ingest.py
+	$(BIN)/python benchmarks/bench_media_robust.py
+	$(BIN)/python benchmarks/bench_media_video.py
+	$(BIN)/python benchmarks/match_index.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_CASE) $(DEMO_CASE).key

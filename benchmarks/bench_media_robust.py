@@ -2,8 +2,9 @@
 
 Makes N originals of our own (`siteline.media.synthetic.scene`, seeds 0 … N-1, 640 × 480,
 saved as JPEG q=95) and from each one copy per change of `synthetic.CHANGES` (re-encoding,
-scaling, crops, borders, letterbox and pillarbox bars, caption bands above and below, a
-watermark band laid over the picture, a mirror image, and combinations), each saved as
+scaling, crops, borders, letterbox and pillarbox bars, caption bands added above or below
+or printed over the top, a half-transparent watermark band laid over the bottom, a mirror
+image, and combinations), each saved as
 JPEG q=85 as a platform re-encodes an upload (q=60 where the change says so). Every file
 is hashed from its bytes in the same run by both methods:
 
@@ -15,14 +16,15 @@ is hashed from its bytes in the same run by both methods:
 
 It prints, per change, the share of copies matched to their own original: by PDQ, and by
 Siteline in both orders (the copy searching the stored original, as when the copy comes
-in later; the original searching the stored copy, as when it does) with the stored variant
-and probe that matched most often. Then the false matches, for both methods in the same
+in later; the original searching the stored copy, as when the original comes in later),
+with the stored variant and the probe that matched most often. Then the false matches, for both methods in the same
 run: the share of pairs of unrelated originals that match (every pair, in either order);
 the share of pairs of a copy and an unrelated original that match (each copy against
 --unrelated originals, in either order); and the closest distance seen between unrelated
 pictures. Last, the mean time to hash one file (decoding included): PDQ alone, and
 Siteline's set. Targets: Siteline matches at least 95 % of the copies of every change, in
-both orders, and makes no false match (exit status 1 otherwise).
+both orders, and makes no false match (exit status 1 otherwise). The default, 120
+originals (2,400 files), takes about a minute and a half on one busy core.
 
     .venv/bin/python benchmarks/bench_media_robust.py [--originals N] [--unrelated K] [--json]
 """
@@ -236,7 +238,7 @@ def print_table(result: dict) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--originals", type=int, default=150, help="originals (default 150)")
+    parser.add_argument("--originals", type=int, default=120, help="originals (default 120)")
     parser.add_argument(
         "--unrelated", type=int, default=10, help="unrelated originals per copy (default 10)"
     )

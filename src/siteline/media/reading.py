@@ -96,7 +96,8 @@ def _read_photo(path: Path, data: bytes, digest: str, image: Image.Image) -> Med
     metadata = read_photo_metadata(image)
     media_type = Image.MIME.get(image.format or "", "application/octet-stream")
     pixels = pdq.decode_for_hash(image, path.name)
-    hashed = robust.hash_set_pixels(pixels)
+    # From the bytes: a framed picture is decoded again, as finely as it alone would be.
+    hashed = robust.hash_set(data, path.name)
     hashes = [
         # "whole" is the canonical siteline-pdq/1 hash; the others belong to the set.
         _hash_row(

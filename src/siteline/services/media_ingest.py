@@ -10,6 +10,7 @@ reported by name and nothing of it is stored; the others are kept.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,8 +86,9 @@ def ingest_media(
     batch: list[MediaReading] = []
     with case.read() as connection:
         matcher = CaseMatcher.of_case(connection)
+        known = _media_digests(connection)
     try:
-        for result in read_all(files, workers, scheduler):
+        for result in read_all(_not_in_case(files, known, report), workers, scheduler):
             report.files += 1
             if isinstance(result, SitelineError):
                 report.problems.append(str(result))
@@ -101,6 +103,37 @@ def ingest_media(
         report.interrupted = True  # the batch in hand is not stored; run again to go on
     _tell(progress, report, len(files))
     return report
+
+
+def _media_digests(connection) -> set[str]:
+    query = select(evidence.c.blob_sha256).where(
+        evidence.c.deleted_at.is_(None), evidence.c.kind.in_(("photo", "video"))
+    )
+    return set(connection.execute(query).scalars())
+
+
+def _not_in_case(files: list[Path], known: set[str], report: MediaIngestReport):
+    """The files whose bytes the case does not hold yet: a run that carries on after an
+    interruption passes over what is stored by a hash of the bytes, without decoding."""
+    for path in files:
+        try:
+            digest = _file_sha256(path)
+        except OSError:
+            yield path  # the reading names the problem
+            continue
+        if digest in known:
+            report.files += 1
+            report.unchanged += 1
+        else:
+            yield path
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _tell(progress: Progress | None, report: MediaIngestReport, total: int) -> None:

@@ -12,8 +12,9 @@ the files that were read.
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
@@ -40,7 +41,7 @@ def default_workers() -> int:
 
 
 def read_all(
-    paths: Sequence[Path], workers: int | None = None, scheduler: str | None = None
+    paths: Iterable[Path], workers: int | None = None, scheduler: str | None = None
 ) -> Iterator[MediaReading | SitelineError]:
     """Each file read, in the order given: in this process (workers=1), in a pool of worker
     processes (the default: one per core), or on the Dask cluster at `scheduler` ("local"
@@ -49,16 +50,48 @@ def read_all(
         yield from _on_dask(paths, scheduler, workers)
         return
     workers = workers or default_workers()
-    if workers == 1 or len(paths) < 2:
+    if workers == 1:
         for path in paths:
             yield read_or_error(str(path))
         return
     # "spawn": a fork of a process holding a database connection and threads is unsafe.
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    context = get_context("spawn")
+    with _one_thread_each():
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+    try:
         yield from _in_order(pool.submit, paths, workers)
+    finally:
+        # Interrupted or done: files not started are dropped, not read for nothing.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _in_order(submit, paths: Sequence[Path], workers: int):
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C reaches every process of the terminal; the ingest process
+    decides what it means (keep what is stored, stop), so the workers do not die of it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# Each worker is one process on one core: the maths libraries' own thread pools, one per
+# core in every worker, made hashing two to three times slower on two cores.
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@contextmanager
+def _one_thread_each():
+    """The environment the workers start with (they copy it when spawned), then as it was."""
+    before = {name: os.environ.get(name) for name in SINGLE_THREADED}
+    os.environ.update({name: before[name] or value for name, value in SINGLE_THREADED.items()})
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _in_order(submit, paths: Iterable[Path], workers: int):
     """Results in order, with a bounded number of files in flight."""
     pending: deque = deque()
     upcoming = iter(paths)
@@ -73,7 +106,7 @@ def _in_order(submit, paths: Sequence[Path], workers: int):
             pending.append(submit(read_or_error, str(following)))
 
 
-def _on_dask(paths: Sequence[Path], scheduler: str, workers: int | None):
+def _on_dask(paths: Iterable[Path], scheduler: str, workers: int | None):
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - distributed is a dependency
@@ -86,7 +119,7 @@ def _on_dask(paths: Sequence[Path], scheduler: str, workers: int | None):
 @contextmanager
 def _dask_client(client_class, cluster_class, scheduler: str, workers: int | None):
     if scheduler == "local":
-        with cluster_class(
+        with _one_thread_each(), cluster_class(
             n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
             dashboard_address=None,
         ) as cluster, client_class(cluster) as client:  # fmt: skip
