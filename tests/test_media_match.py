@@ -95,3 +95,21 @@ def test_the_commands_show_matches_and_clusters(case, copies):
     assert json.loads(listed.stdout)[0]["first_seen"] == copies["a"]
     text = CliRunner().invoke(cli, ["-C", folder, "media", "clusters"])
     assert f"first seen #{copies['a']} at 2024-03-05T10:00:00Z (captured)" in text.output
+
+
+def test_a_public_bundle_carries_no_hash_or_match_of_a_restricted_photo(case, copies, tmp_path):
+    from siteline.services import bundles
+
+    with case.write() as writing:  # as an analyst restricts it later
+        writing.update("evidence", copies["b"], {"sensitivity": "restricted"})
+    bundle = tmp_path / "public"
+    bundles.export_bundle(case, bundle, public=True)
+
+    def rows(kind: str) -> list[dict]:
+        path = bundle / "data" / "records" / f"{kind}.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+    hashed = {row["evidence_id"] for row in rows("hash")}
+    assert copies["a"] in hashed and copies["b"] not in hashed
+    matched = rows("match")
+    assert matched and all(copies["b"] not in (r["evidence_id"], r["matched_id"]) for r in matched)

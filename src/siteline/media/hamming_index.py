@@ -12,13 +12,9 @@ chunk's table, at the buckets of every key within s_i bits of the query's chunk,
 verifies each hash found there with its full 256-bit distance. A hash reached through
 several chunks is reported only by the first of them, so each appears once.
 
-The layout is chosen per part from its size by a cost model (bucket probes plus hashes
-verified, under a memory budget of about twice the hashes' own bytes). For 10 million
-hashes and radius 31 it is 11 chunks of 22 bits: ten probed with up to 2 flipped bits (254
-buckets each), one with up to 1 (23 buckets): about 2,600 bucket look-ups and 6,000
-verified hashes per query, against 10 million for a scan. The tables take 4 bytes per hash
-per chunk plus a dense 16 MB offset table per chunk: 945 MB (10^6 bytes) in all, 320 MB of
-them the hashes themselves.
+The layout is chosen per part from its size by a cost model, or a part is scanned where
+that is cheaper; `hamming_layout` holds the layout, the cost model and what it chooses at
+10 million hashes. The compiled loops are in `hamming_kernels`.
 
 Adding without rebuilding: the index is a list of parts, each immutable once built, plus a
 small buffer of recent hashes that is scanned directly. When the buffer fills it becomes a
@@ -30,52 +26,98 @@ quarter, O(log N) times, which came to about 2 microseconds of CPU per hash when
 million hashes 1,000 at a time. A merge needs the memory of the parts it merges once more
 while it runs. An add must not run while another thread searches the same index.
 
-Hashes are (N, 4) uint64 arrays: the hash as one 256-bit number, word 0 its least
-significant 64 bits. The hex form is that number in 64 hex digits, most significant first,
-as PDQ's reference implementation prints it; `pack_bits` reads bits in that same order
-(column 0 is the most significant bit), as `np.packbits` and the pdqhash binding do. Ids
-are int64 row numbers in the order hashes were given, counting from 0.
+Hashes are (N, 4) uint64 arrays, word 0 the least significant 64 bits of the 256-bit hash;
+`hamming_codec` describes the format and converts from and to bits and hex (its functions
+are re-exported here). Ids are int64 row numbers in the order hashes were given, counting
+from 0.
 """
 
 from __future__ import annotations
 
 import operator
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from functools import lru_cache
-from itertools import combinations
-from math import comb
 
 import numba
 import numpy as np
 
 from siteline.errors import InvalidInput
 from siteline.media import hamming_kernels as kernels
+from siteline.media.hamming_codec import (
+    HASH_BITS,
+    HASH_WORDS,
+    _checked_hashes,
+    from_hex,
+    hamming,
+    pack_bits,
+    to_hex,
+    unpack_bits,
+)
+from siteline.media.hamming_layout import (
+    CANDIDATE_COST,
+    MAX_CHUNK_BITS,
+    MAX_PROBES,
+    MIN_TABLE_BYTES,
+    PROBE_COST,
+    SCAN,
+    SCAN_COST,
+    TABLE_BYTES_PER_HASH,
+    Layout,
+    choose_layout,
+    flip_budgets,
+    probe_cost,
+    probe_count,
+    probe_masks,
+    table_bytes,
+)
 
-HASH_BITS = 256
-HASH_WORDS = 4
+__all__ = [
+    "BUFFER_LIMIT",
+    "CANDIDATE_COST",
+    "DEFAULT_RADIUS",
+    "HASH_BITS",
+    "HASH_WORDS",
+    "MAX_CHUNK_BITS",
+    "MAX_HASHES",
+    "MAX_PROBES",
+    "MAX_RADIUS",
+    "MERGE_FRACTION",
+    "MIN_TABLE_BYTES",
+    "PROBE_COST",
+    "QUERY_BATCH",
+    "RERUN_ENTRIES",
+    "RESULT_CAPACITY",
+    "SCAN",
+    "SCAN_COST",
+    "TABLE_BYTES_PER_HASH",
+    "HammingIndex",
+    "Layout",
+    "Matches",
+    "brute_force_search",
+    "choose_layout",
+    "flip_budgets",
+    "from_hex",
+    "hamming",
+    "pack_bits",
+    "probe_cost",
+    "probe_count",
+    "probe_masks",
+    "table_bytes",
+    "to_hex",
+    "unpack_bits",
+]
+
 DEFAULT_RADIUS = 31  # PDQ's recommended match threshold
 # Random 256-bit hashes lie 128 +/- 8 bits apart; 64 is already far beyond any real copy,
 # and past it every search turns into a scan of everything.
 MAX_RADIUS = 64
-MAX_CHUNK_BITS = 24  # a dense offset table of 2**24 entries is 64 MB per chunk
 MAX_HASHES = 2**32 - 1  # tables number rows with uint32
-MAX_PROBES = 1 << 20  # more bucket probes per query than this, and a part is scanned
-TABLE_BYTES_PER_HASH = 64  # tables may take twice the 32 bytes of the hash itself...
-MIN_TABLE_BYTES = 4 << 20  # ...or this much, for small parts
-# Relative costs, measured on random hashes at 1 and 10 million (about 16 ns a candidate):
-# one bucket looked up, one hash verified at a random place, one hash compared in a scan.
-PROBE_COST = 1.5
-CANDIDATE_COST = 1.0
-SCAN_COST = 0.1
 BUFFER_LIMIT = 16_384  # recent hashes scanned directly, before they become a part
 MERGE_FRACTION = 0.25
 QUERY_BATCH = 4096  # queries searched together, which bounds the result arrays
 RESULT_CAPACITY = 64  # matches kept per query on the first try; more are searched again
 RERUN_ENTRIES = 1 << 22  # bounds the result arrays of those searched again
-_HEX_HASH = re.compile(r"[0-9a-fA-F]{64}")
 
 
 @dataclass(frozen=True)
@@ -97,77 +139,6 @@ class Matches:
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         return (self[query] for query in range(len(self)))
-
-
-@dataclass(frozen=True)
-class Layout:
-    """How a part is searched: `chunks` tables of `chunk_bits`-bit keys, or a scan (0, 0)."""
-
-    chunks: int
-    chunk_bits: int
-
-    @property
-    def starts(self) -> np.ndarray:
-        """First bit of each chunk, spread evenly over the 256 bits."""
-        return np.array([i * HASH_BITS // self.chunks for i in range(self.chunks)], np.int64)
-
-
-SCAN = Layout(0, 0)
-
-
-def flip_budgets(chunks: int, radius: int) -> np.ndarray:
-    """Bits to flip per chunk so that sum(budget + 1) == radius + 1 (a budget of -1 means
-    the chunk is not probed at all): the least that still finds every hash within radius."""
-    base, extra = divmod(radius + 1, chunks)
-    return np.array([base if i < extra else base - 1 for i in range(chunks)], np.int64)
-
-
-@lru_cache(maxsize=64)
-def probe_masks(bits: int, flips: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every key difference of at most `flips` of `bits` bits, by number of bits set, and
-    for each s the count of those with at most s bits set."""
-    masks, counts = [], []
-    for flipped in range(min(flips, bits) + 1):
-        masks.extend(
-            sum(1 << bit for bit in chosen) for chosen in combinations(range(bits), flipped)
-        )
-        counts.append(len(masks))
-    return np.array(masks, np.int64), np.array(counts, np.int64)
-
-
-def probe_count(layout: Layout, radius: int) -> int:
-    """Buckets one query probes with this layout at this radius, over all chunks."""
-    bits = layout.chunk_bits
-    budgets = flip_budgets(layout.chunks, radius)
-    return sum(comb(bits, k) for budget in budgets for k in range(min(budget, bits) + 1))
-
-
-def probe_cost(layout: Layout, size: int, radius: int) -> float:
-    """Expected cost of a multi-index search of `size` random hashes with this layout."""
-    buckets = probe_count(layout, radius)
-    candidates = buckets * size / 2**layout.chunk_bits
-    return buckets * PROBE_COST + candidates * CANDIDATE_COST
-
-
-def table_bytes(layout: Layout, size: int) -> int:
-    """Bytes of a part's tables: a row number per hash and a dense offset table per chunk."""
-    return layout.chunks * 4 * (size + 2**layout.chunk_bits + 1)
-
-
-def choose_layout(size: int, radius: int) -> Layout:
-    """The cheapest layout for `size` hashes searched at `radius` within the memory budget,
-    or SCAN where scanning them all costs less."""
-    budget = max(TABLE_BYTES_PER_HASH * size, MIN_TABLE_BYTES)
-    best, best_cost = SCAN, size * SCAN_COST
-    for chunks in range(1, min(radius + 1, HASH_BITS) + 1):
-        for bits in range(1, min(MAX_CHUNK_BITS, HASH_BITS // chunks) + 1):
-            layout = Layout(chunks, bits)
-            if table_bytes(layout, size) > budget:
-                break  # wider chunks only take more
-            cost = probe_cost(layout, size, radius)
-            if cost < best_cost:
-                best, best_cost = layout, cost
-    return best
 
 
 class _Part:
@@ -407,100 +378,6 @@ def _as_matches(found: list, query_count: int) -> Matches:
     offsets = np.zeros(query_count + 1, np.int64)
     np.cumsum(np.bincount(numbers, minlength=query_count), out=offsets[1:])
     return Matches(offsets, ids[order], distances[order].astype(np.int32))
-
-
-def pack_bits(bits: np.ndarray) -> np.ndarray:
-    """(N, 256) bits of 0/1, most significant first, to (N, 4) uint64 hashes."""
-    bits = np.asarray(bits)
-    if bits.ndim != 2 or bits.shape[1] != HASH_BITS:
-        raise InvalidInput("bits", f"expected shape (N, {HASH_BITS}), got {bits.shape}")
-    if bits.dtype != np.bool_ and not (
-        np.issubdtype(bits.dtype, np.integer) and np.isin(bits, (0, 1)).all()
-    ):
-        raise InvalidInput("bits", "expected only 0 and 1 (or booleans)")
-    return _from_big_endian_bytes(np.packbits(bits.astype(np.uint8), axis=1))
-
-
-def unpack_bits(hashes: np.ndarray) -> np.ndarray:
-    """(N, 4) uint64 hashes to (N, 256) uint8 bits, most significant first."""
-    return np.unpackbits(_to_big_endian_bytes(_checked_hashes(hashes, "hashes")), axis=1)
-
-
-def from_hex(hexes: str | Iterable[str]) -> np.ndarray:
-    """Hashes written as 64 hex digits (either case) to (N, 4) uint64; one string gives N = 1."""
-    if isinstance(hexes, str):
-        hexes = [hexes]
-    hexes = list(hexes)
-    for number, text in enumerate(hexes):
-        if not isinstance(text, str) or not _HEX_HASH.fullmatch(text):
-            raise InvalidInput(f"hex[{number}]", f"expected 64 hexadecimal digits, got {text!r}")
-    data = np.frombuffer(bytes.fromhex("".join(hexes)), np.uint8).reshape(len(hexes), 32)
-    return _from_big_endian_bytes(data)
-
-
-def to_hex(hashes: np.ndarray) -> list[str]:
-    """(N, 4) uint64 hashes as 64 lower-case hex digits each, most significant first."""
-    text = _to_big_endian_bytes(_checked_hashes(hashes, "hashes")).tobytes().hex()
-    return [text[i : i + 64] for i in range(0, len(text), 64)]
-
-
-def hamming(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Bits that differ between hashes, row by row ((N, 4) or (4,) arrays, broadcast)."""
-    first = _checked_words(first, "first")
-    second = _checked_words(second, "second")
-    if (
-        first.ndim == second.ndim == 2
-        and len(first) != len(second)
-        and min(len(first), len(second)) > 1
-    ):
-        raise InvalidInput("second", f"has {len(second)} hashes where first has {len(first)}")
-    return np.bitwise_count(first ^ second).sum(axis=-1, dtype=np.int64)
-
-
-def _from_big_endian_bytes(data: np.ndarray) -> np.ndarray:
-    """(N, 32) bytes of the 256-bit number, most significant first, to (N, 4) words."""
-    words = data.view(">u8").reshape(len(data), HASH_WORDS)
-    return np.ascontiguousarray(words[:, ::-1], dtype=np.uint64)
-
-
-def _to_big_endian_bytes(hashes: np.ndarray) -> np.ndarray:
-    words = np.ascontiguousarray(hashes[:, ::-1], dtype=">u8")
-    return words.view(np.uint8).reshape(len(hashes), 32)
-
-
-def _checked_words(array, field: str) -> np.ndarray:
-    if (
-        not isinstance(array, np.ndarray)
-        or array.dtype != np.uint64
-        or array.ndim not in (1, 2)
-        or array.shape[-1] != HASH_WORDS
-    ):
-        raise InvalidInput(
-            field, f"expected uint64 hashes of shape (N, 4) or (4,), got {_described(array)}"
-        )
-    return array
-
-
-def _checked_hashes(array, field: str) -> np.ndarray:
-    """A C-contiguous (N, 4) uint64 array, or InvalidInput naming what is wrong."""
-    if (
-        not isinstance(array, np.ndarray)
-        or array.dtype != np.uint64
-        or array.ndim != 2
-        or array.shape[1] != HASH_WORDS
-    ):
-        raise InvalidInput(
-            field,
-            f"expected a uint64 array of shape (N, 4) (256-bit hashes as four 64-bit words; "
-            f"see pack_bits and from_hex), got {_described(array)}",
-        )
-    return np.ascontiguousarray(array)
-
-
-def _described(value) -> str:
-    if isinstance(value, np.ndarray):
-        return f"{value.dtype} array of shape {value.shape}"
-    return type(value).__name__
 
 
 def _checked_radius(radius, field: str) -> int:

@@ -96,6 +96,10 @@ class _Omission:
             return row["evidence_id"] in self.evidence
         if object_type == "relation":
             return row["evidence_id"] in self.evidence or row["related_id"] in self.evidence
+        if object_type == "hash":  # a perceptual hash would let a reader find the picture
+            return row["evidence_id"] in self.evidence
+        if object_type == "match":
+            return row["evidence_id"] in self.evidence or row["matched_id"] in self.evidence
         return False
 
 
