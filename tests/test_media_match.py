@@ -113,3 +113,36 @@ def test_a_public_bundle_carries_no_hash_or_match_of_a_restricted_photo(case, co
     assert copies["a"] in hashed and copies["b"] not in hashed
     matched = rows("match")
     assert matched and all(copies["b"] not in (r["evidence_id"], r["matched_id"]) for r in matched)
+
+
+def telegram_export(folder, channel: str, pixels, when: str, seconds: int):
+    """A one-message Telegram channel export whose message carries a photo."""
+    (folder / "photos").mkdir(parents=True)
+    Image.fromarray(np.ascontiguousarray(pixels)).save(folder / "photos" / "p.jpg", quality=85)
+    message = {
+        "id": 2, "type": "message", "date": when, "date_unixtime": str(seconds),
+        "from": channel, "from_id": "channel42", "photo": "photos/p.jpg",
+        "text": "After the strike.", "text_entities": [],
+    }  # fmt: skip
+    export = {"name": channel, "type": "public_channel", "id": 42, "messages": [message]}
+    (folder / "result.json").write_text(json.dumps(export))
+    return folder
+
+
+def test_photos_of_platform_exports_are_matched_with_their_posts_times(case, tmp_path):
+    from siteline.services.ingest_posts import ingest_exports
+
+    original = scene(31)
+    first = telegram_export(tmp_path / "a", "First Channel", original, "2019-03-12T10:00:00",
+                            1552384800)  # fmt: skip
+    height, width = original.shape[:2]
+    cropped = original[height // 20 : -height // 20, width // 20 : -width // 20]  # 5 %
+    later = telegram_export(tmp_path / "b", "Second Channel", cropped, "2019-03-13T08:00:00",
+                            1552464000)  # fmt: skip
+    for folder in (later, first):  # the copy comes in first
+        assert ingest_exports(case, [folder], "telegram").ok
+    [cluster] = clusters(case)
+    photos = {item["title"].split(",")[0]: item for item in cluster["items"]}
+    assert len(cluster["items"]) == 2 and cluster["first_seen_basis"] == "published"
+    assert cluster["first_seen_time"] == "2019-03-12T10:00:00Z"
+    assert all(item["time_basis"] == "published" for item in photos.values())

@@ -27,6 +27,7 @@ from siteline.services.ingest import (
     newest_by_key,
     problem_message,
 )
+from siteline.services.media_hashing import hash_stored_media
 from siteline.store.case_folder import Case
 from siteline.store.transaction import Transaction
 
@@ -172,16 +173,19 @@ def _add_media(case, transaction: Transaction, posts, ids, path: Path, report) -
     """Each media file carried by the export, stored once (a file posted twice, or already
     in the case, is the same item), related to its post."""
     how = Custody(method="media file of a platform export", tool="siteline ingest", notes=str(path))
-    items, owners = [], []
+    items, owners, files = [], [], []
     for post, post_id in zip(posts, ids, strict=True):
         for media in post.media:
             item = _media_item(media, post, report)
             if item is not None:
                 items.append((item, how))
                 owners.append(post_id)
+                files.append(media.path)
     media_ids = add_keyed_items(case, transaction, items, report)
     attachments = list(zip(media_ids, owners, strict=True))
     add_relations(transaction, attachments, RelationKind.ATTACHMENT_OF, report)
+    stored = list(zip(media_ids, files, strict=True))
+    hash_stored_media(case, transaction, stored, lambda reason: report.skip({reason: 1}))
 
 
 def _media_item(media: Media, post: Post, report: IngestReport) -> EvidenceItem | None:

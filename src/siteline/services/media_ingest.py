@@ -26,6 +26,7 @@ from siteline.media.reading import MEDIA_EXTENSIONS, MediaReading
 from siteline.services import derived as derived_service
 from siteline.services import evidence as evidence_service
 from siteline.services.ingest import input_files
+from siteline.services.media_hashing import HASH_COLUMNS
 from siteline.services.media_match import MATCH_COLUMNS, CaseMatcher
 from siteline.services.media_parallel import read_all
 from siteline.store.blobs import sha256_hex
@@ -34,7 +35,6 @@ from siteline.store.schema import evidence
 from siteline.store.transaction import Transaction
 
 BATCH = 200  # files a transaction: a lost batch is seconds of work, a commit is cheap
-HASH_COLUMNS = ("evidence_id", "variant", "frame_s", "pdq", "quality", "pipeline", "created_at")
 MEDIA_PATTERNS = tuple(f"*{suffix}" for suffix in sorted(MEDIA_EXTENSIONS)) + tuple(
     f"*{suffix.upper()}" for suffix in sorted(MEDIA_EXTENSIONS)
 )
@@ -236,16 +236,21 @@ def _store_matches(transaction: Transaction, fresh, added: list[dict], matcher) 
 
 def _store_thumbnails(case: Case, transaction: Transaction, fresh, added: list[dict]) -> None:
     for (reading, _), row in zip(fresh, added, strict=True):
-        if reading.thumbnail is None:
-            continue
-        thumbnail = DerivedItem(
-            kind="thumbnail",
-            parents=[reading.sha256],
-            method=thumbnails.METHOD,
-            method_version=thumbnails.METHOD_VERSION,
-            parameters=thumbnails.parameters(),
-            data=reading.thumbnail,
-            media_type="image/jpeg",
-            evidence_id=row["id"],
-        )
-        derived_service.add_in_transaction(case, transaction, thumbnail)
+        store_thumbnail(case, transaction, reading, row["id"])
+
+
+def store_thumbnail(case: Case, transaction: Transaction, reading, evidence_id: int) -> None:
+    """The reading's thumbnail as a derived item of its original, when it has one."""
+    if reading.thumbnail is None:
+        return
+    thumbnail = DerivedItem(
+        kind="thumbnail",
+        parents=[reading.sha256],
+        method=thumbnails.METHOD,
+        method_version=thumbnails.METHOD_VERSION,
+        parameters=thumbnails.parameters(),
+        data=reading.thumbnail,
+        media_type="image/jpeg",
+        evidence_id=evidence_id,
+    )
+    derived_service.add_in_transaction(case, transaction, thumbnail)
