@@ -146,3 +146,27 @@ def test_photos_of_platform_exports_are_matched_with_their_posts_times(case, tmp
     assert len(cluster["items"]) == 2 and cluster["first_seen_basis"] == "published"
     assert cluster["first_seen_time"] == "2019-03-12T10:00:00Z"
     assert all(item["time_basis"] == "published" for item in photos.values())
+
+
+def test_the_match_radius_is_set_at_ingest_and_can_only_be_narrowed_after(case, tmp_path):
+    from siteline.media import robust
+
+    original = scene(41)
+    first = save(tmp_path / "a.jpg", original, "2024:03:05 10:00:00")
+    height, width = original.shape[:2]
+    copy = save(
+        tmp_path / "b.jpg", original[height // 20 : -height // 20, width // 20 : -width // 20]
+    )
+    closest = robust.best_match(
+        robust.hash_set(copy.read_bytes(), "b"), robust.hash_set(first.read_bytes(), "a"), 64
+    )
+    assert 2 < closest.distance <= 31  # a cropped copy: near, but not within 2 bits
+    kept = ingest_media(case, [first], workers=1)
+    strict = ingest_media(case, [copy], workers=1, match_radius=2)
+    assert strict.added == 1 and strict.matches == 0
+    found = near_duplicates(case, kept.item_ids[0])
+    assert found["radius"] == 2 and found["matches"] == []
+    with pytest.raises(InvalidInput, match="searched up to 2 bits"):
+        near_duplicates(case, kept.item_ids[0], radius=31)
+    with pytest.raises(InvalidInput, match="--match-radius"):
+        ingest_media(case, [first], workers=1, match_radius=65)

@@ -24,16 +24,28 @@ INTERRUPTED = 130
     help="Read the files on a Dask cluster: its scheduler's address, or 'local' to start one.",
 )
 @click.option("--quiet", is_flag=True, help="No progress lines on standard error.")
+@click.option(
+    "--match-radius",
+    type=int,
+    default=31,
+    show_default=True,
+    help="Most bits (of PDQ's 256) in which a new item and one in the case may differ to match.",
+)
 @json_option
 @pass_context
 @click.pass_context
-def ingest_media_command(click_ctx, ctx, paths, workers, scheduler, quiet, as_json) -> None:
+def ingest_media_command(
+    click_ctx, ctx, paths, workers, scheduler, quiet, match_radius, as_json
+) -> None:
     """Read photos and videos (files or folders): originals, metadata claims, perceptual
     hashes and thumbnails. Run again after an interruption to carry on."""
     from siteline.services.media_ingest import ingest_media
 
     progress = None if quiet else _progress_line
-    report = ingest_media(ctx.case, paths, workers=workers, scheduler=scheduler, progress=progress)
+    report = ingest_media(
+        ctx.case, paths, workers=workers, scheduler=scheduler, progress=progress,
+        match_radius=match_radius,
+    )  # fmt: skip
     summary = report.as_dict()
     if as_json:
         emit_json(summary)
@@ -71,9 +83,8 @@ def media_group() -> None:
 radius_option = click.option(
     "--radius",
     type=int,
-    default=31,
-    show_default=True,
-    help="Most bits (of PDQ's 256) in which two hashes may differ and still match.",
+    help="Most bits (of PDQ's 256) in which two hashes may differ and still match (default "
+    "and most: the radius the items were searched with when they came in).",
 )
 
 
@@ -91,7 +102,7 @@ def media_matches(ctx, evidence_id, radius, as_json) -> None:
         emit_json(found)
         return
     if not found["matches"]:
-        click.echo(f"#{evidence_id}: no match within {radius} bits")
+        click.echo(f"#{evidence_id}: no match within {found['radius']} bits")
     for match in found["matches"]:
         click.echo(_match_line(match))
 
@@ -109,7 +120,7 @@ def media_clusters(ctx, radius, as_json) -> None:
         emit_json(found)
         return
     if not found:
-        click.echo(f"no near-duplicates within {radius} bits")
+        click.echo("no near-duplicates")
     for number, cluster in enumerate(found, 1):
         first = cluster["first_seen"]
         seen = (

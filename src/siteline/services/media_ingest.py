@@ -27,7 +27,12 @@ from siteline.services import derived as derived_service
 from siteline.services import evidence as evidence_service
 from siteline.services.ingest import input_files
 from siteline.services.media_hashing import HASH_COLUMNS
-from siteline.services.media_match import MATCH_COLUMNS, CaseMatcher
+from siteline.services.media_match import (
+    MATCH_COLUMNS,
+    RECORDED_RADIUS,
+    CaseMatcher,
+    check_match_radius,
+)
 from siteline.services.media_parallel import read_all
 from siteline.store.blobs import sha256_hex
 from siteline.store.case_folder import Case
@@ -78,14 +83,17 @@ def ingest_media(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    match_radius: int = RECORDED_RADIUS,
 ) -> MediaIngestReport:
     """Reads every media file named, or found in a folder named, into the case.
-    `progress(report, total)` is called after each batch is stored."""
+    `progress(report, total)` is called after each batch is stored. `match_radius`: the
+    most bits in which a new item's probe and a hash of the case may differ to match."""
+    check_match_radius(match_radius)
     files = input_files(paths, MEDIA_PATTERNS)
     report = MediaIngestReport()
     batch: list[MediaReading] = []
     with case.read() as connection:
-        matcher = CaseMatcher.of_case(connection)
+        matcher = CaseMatcher.of_case(connection, match_radius)
         known = _media_digests(connection)
     try:
         for result in read_all(_not_in_case(files, known, report), workers, scheduler):
@@ -157,7 +165,9 @@ def _store_batch(
             fresh.append((reading, _original(reading)))
         if not fresh:
             return
-        items = [(_item(reading, data), _custody(reading)) for reading, data in fresh]
+        items = [
+            (_item(reading, data, matcher.radius), _custody(reading)) for reading, data in fresh
+        ]
         added = evidence_service.add_items(case, transaction, items)
         report.hashes += _store_hashes(transaction, fresh, added)
         report.matches += _store_matches(transaction, fresh, added, matcher)
@@ -187,7 +197,7 @@ def _known_digests(transaction: Transaction, digests: list[str]) -> set[str]:
     return set(transaction.connection.execute(query).scalars())
 
 
-def _item(reading: MediaReading, data: bytes) -> EvidenceItem:
+def _item(reading: MediaReading, data: bytes, match_radius: int) -> EvidenceItem:
     metadata = reading.metadata
     return EvidenceItem(
         kind=reading.kind,
@@ -198,7 +208,7 @@ def _item(reading: MediaReading, data: bytes) -> EvidenceItem:
         captured=claimed_capture_time(metadata),
         claimed_location=claimed_location(metadata),
         ingest_key=f"sha256:{reading.sha256}",
-        details={"media": metadata, "hashes": len(reading.hashes)},
+        details={"media": metadata, "hashes": len(reading.hashes), "match_radius": match_radius},
     )
 
 

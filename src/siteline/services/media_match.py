@@ -18,19 +18,20 @@ metadata are claims: the cluster says which time each copy's place in the order 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import numpy as np
 from sqlalchemy import or_, select
 
 from siteline.errors import InvalidInput, NotFound
-from siteline.media.hamming_index import HammingIndex, from_hex
+from siteline.media.hamming_index import MAX_RADIUS, HammingIndex, from_hex
 from siteline.media.pdq import QUALITY_FLOOR
 from siteline.media.reading import Probes
 from siteline.store.case_folder import Case
 from siteline.store.schema import evidence, media_hashes, media_matches
 
-RECORDED_RADIUS = 31  # PDQ's usual threshold: matches are recorded up to this distance
+RECORDED_RADIUS = 31  # PDQ's usual threshold: the radius new items are searched with
 # Pipelines whose hashes are comparable: PDQ of the picture as shown, a photo's or a video
 # frame's, so a still taken from a clip is found in it. A later version of a pipeline will be
 # compared only with itself.
@@ -54,8 +55,8 @@ class CaseMatcher:
         self.owners: list[tuple[int, str, float | None]] = []  # per indexed row
 
     @classmethod
-    def of_case(cls, connection) -> CaseMatcher:
-        matcher = cls()
+    def of_case(cls, connection, radius: int = RECORDED_RADIUS) -> CaseMatcher:
+        matcher = cls(radius)
         rows = connection.execute(
             select(
                 media_hashes.c.evidence_id, media_hashes.c.variant, media_hashes.c.frame_s,
@@ -113,11 +114,12 @@ def _as_record(match: dict, radius: int) -> dict:
     return {**match, "frames": len(pairs), "radius": radius}
 
 
-def near_duplicates(case: Case, evidence_id: int, radius: int = RECORDED_RADIUS) -> dict:
-    """Every item matching one item, nearest first, with how they match."""
-    _check_radius(radius)
+def near_duplicates(case: Case, evidence_id: int, radius: int | None = None) -> dict:
+    """Every item matching one item, nearest first, with how they match. `radius`: at most
+    the radius the items were searched with when they came in (the default)."""
     with case.read() as connection:
         items = _items(connection)
+        radius = _checked_radius(radius, items)
         if evidence_id not in items:
             raise NotFound(f"evidence #{evidence_id} is not a photo or video of this case")
         rows = _matches(connection, radius, evidence_id)
@@ -126,11 +128,11 @@ def near_duplicates(case: Case, evidence_id: int, radius: int = RECORDED_RADIUS)
     return {"evidence_id": evidence_id, "radius": radius, "matches": found}
 
 
-def clusters(case: Case, radius: int = RECORDED_RADIUS) -> list[dict]:
+def clusters(case: Case, radius: int | None = None) -> list[dict]:
     """Groups of two or more items linked by matches, each with its first-seen copy."""
-    _check_radius(radius)
     with case.read() as connection:
         items = _items(connection)
+        radius = _checked_radius(radius, items)
         rows = [row for row in _matches(connection, radius) if _both_live(row, items)]
     pairs: dict[tuple[int, int], int] = {}
     for row in rows:
@@ -145,23 +147,45 @@ def clusters(case: Case, radius: int = RECORDED_RADIUS) -> list[dict]:
     return found
 
 
-def _check_radius(radius: int) -> None:
-    if not 0 <= radius <= RECORDED_RADIUS:
+def check_match_radius(radius: int, field: str = "--match-radius") -> int:
+    if not isinstance(radius, int) or not 0 <= radius <= MAX_RADIUS:
+        raise InvalidInput(field, f"must be a whole number of bits from 0 to {MAX_RADIUS}")
+    return radius
+
+
+def _checked_radius(radius: int | None, items: dict[int, dict]) -> int:
+    """The radius asked for, or the one the items were searched with; never more than
+    that, since matches farther apart were never looked for."""
+    searched = min((item["match_radius"] for item in items.values()), default=RECORDED_RADIUS)
+    if radius is None:
+        return searched
+    check_match_radius(radius, "--radius")
+    if radius > searched:
         raise InvalidInput(
             "--radius",
-            f"must be 0 to {RECORDED_RADIUS} bits (matches are recorded up to "
-            f"{RECORDED_RADIUS} when items come in), got {radius}",
+            f"matches were searched up to {searched} bits when the items came in (the least of "
+            f"any item's ingest), so {radius} would miss some: ask for at most {searched}",
         )
+    return radius
 
 
 def _items(connection) -> dict[int, dict]:
     rows = connection.execute(
         select(
             evidence.c.id, evidence.c.kind, evidence.c.title,
-            evidence.c.published_at, evidence.c.captured_at,
+            evidence.c.published_at, evidence.c.captured_at, evidence.c.details,
         ).where(evidence.c.kind.in_(("photo", "video")), evidence.c.deleted_at.is_(None))
     ).mappings()  # fmt: skip
-    return {row["id"]: dict(row) for row in rows}
+    return {row["id"]: _item_record(row) for row in rows}
+
+
+def _item_record(row) -> dict:
+    """An item's columns, and the radius its probes were searched with when it came in
+    (items of exports, and any before the option existed: the default)."""
+    record = dict(row)
+    details = json.loads(record.pop("details") or "{}")
+    record["match_radius"] = int(details.get("match_radius", RECORDED_RADIUS))
+    return record
 
 
 def _matches(connection, radius: int, evidence_id: int | None = None) -> list[dict]:
