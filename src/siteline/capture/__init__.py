@@ -1,4 +1,5 @@
-"""Capturing a web page and its media into a WARC and a WACZ package (see page.py).
+"""Capturing a web page and its media into a WARC and a WACZ package (see page.py;
+its input checks are in checks.py, its result types in result.py).
 
 Public names, for the service layer:
 - `capture_url(url, folder, identity=..., allow_private_hosts=..., limits=...)`;
@@ -10,18 +11,15 @@ Public names, for the service layer:
   that lets people name hosts on their own network.
 """
 
-from siteline.capture.limits import CaptureLimits
-from siteline.capture.page import (
+from siteline.capture.checks import (
     CAPTURE_ALLOW_HOSTS_VARIABLE,
-    CapturedRecord,
-    CaptureResult,
-    NotCaptured,
     capture_allow_hosts_from_environment,
-    capture_url,
     check_capture_url,
     checked_identity,
-    sha256_file,
 )
+from siteline.capture.limits import CaptureLimits
+from siteline.capture.page import capture_url, sha256_file
+from siteline.capture.result import CapturedRecord, CaptureResult, NotCaptured
 from siteline.capture.wacz_package import validate_wacz
 from siteline.capture.warc import StoredRecord, read_records, sha256_hex
 

@@ -3,7 +3,8 @@
 `capture_url` fetches the page (following its redirects, each checked), finds the media
 its HTML names (siteline.capture.links), fetches them, and writes every exchange into a
 WARC (siteline.capture.warc), which it packages as a WACZ and validates. Files in, files
-out: no database; the caller stores the result as evidence.
+out: no database; the caller stores the result (siteline.capture.result) as evidence. The
+checks it makes of its input first are in siteline.capture.checks.
 
 What may fail the capture and what may not:
 - the page refused (its URL, a redirect or its address), unreachable, too slow or too
@@ -20,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import zlib
@@ -28,82 +28,22 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from siteline import __version__
+from siteline.capture.checks import check_capture_url, checked_folder, checked_identity
 from siteline.capture.fetch import Exchange, Fetcher, FetchProblem
 from siteline.capture.limits import CaptureLimits, MiB
 from siteline.capture.links import MAX_LISTED, PageLinks, decode_html, find_media
+from siteline.capture.result import CapturedRecord, CaptureResult, NotCaptured, jsonable
 from siteline.capture.wacz_package import WARC_NAME, package_wacz, validate_wacz
 from siteline.capture.warc import WARC_SPECIFICATION, WarcRecorder, read_records, warc_date
 from siteline.errors import InvalidInput
-from siteline.net.safe_http import USER_AGENT, check_url, hosts_from_environment
+from siteline.net.safe_http import USER_AGENT
 
-CAPTURE_ALLOW_HOSTS_VARIABLE = "SITELINE_CAPTURE_ALLOW_HOSTS"
-MAX_URL_CHARACTERS = 8_192
-MAX_IDENTITY_CHARACTERS = 200
 MAX_PARSED_BYTES = 8 * MiB  # of the page's HTML searched for media
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 SOFTWARE = f"siteline {__version__}"
 DEFAULT_LIMITS = CaptureLimits()
-_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f-\x9f]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-@dataclass(frozen=True)
-class CapturedRecord:
-    """One response kept in the WARC."""
-
-    url: str
-    role: str  # "page", "media", or "redirect" (a hop on the way to either)
-    status: int
-    content_type: str
-    bytes: int  # of the body as received
-    sha256: str  # hex, of the body as received (the record's payload)
-    ip_address: str | None
-    fetched_at: datetime
-    record_id: str  # the response's WARC-Record-ID
-
-
-@dataclass(frozen=True)
-class NotCaptured:
-    """A URL the page named that is not in the WARC, and why."""
-
-    url: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class CaptureResult:
-    """A capture's files, their SHA-256 (hex), and what is in them."""
-
-    url: str  # as asked
-    page_url: str  # the page's own URL, after redirects
-    page_status: int
-    title: str | None  # the page's <title> as plain text: hostile, escape it to show it
-    captured_at: datetime  # UTC, when the capture began
-    identity: str
-    software: str
-    warc_path: Path
-    warc_sha256: str
-    wacz_path: Path
-    wacz_sha256: str
-    records: tuple[CapturedRecord, ...]
-    refused: tuple[NotCaptured, ...]
-    skipped: tuple[NotCaptured, ...]
-    notes: tuple[str, ...]
-    limits: CaptureLimits
-
-    def as_dict(self) -> dict:
-        """The result as JSON-ready values (paths and times as text)."""
-        return _jsonable(asdict(self))
-
-
-def capture_allow_hosts_from_environment() -> frozenset[str]:
-    """Host names in SITELINE_CAPTURE_ALLOW_HOSTS (comma-separated) that a capture may
-    reach on a private network. capture_url never reads it: a caller that wants it (the
-    command line) passes it as `allow_private_hosts`."""
-    return hosts_from_environment(CAPTURE_ALLOW_HOSTS_VARIABLE)
 
 
 def capture_url(
@@ -121,7 +61,7 @@ def capture_url(
     InvalidInput if the input or the page is refused or fails; then nothing is written."""
     identity = checked_identity(identity)
     limits = limits.checked()
-    folder = _checked_folder(target)
+    folder = checked_folder(target)
     allowed = frozenset(name.lower() for name in allow_private_hosts)
     check_capture_url(url, allowed)
     captured_at = datetime.now(UTC)
@@ -133,44 +73,6 @@ def capture_url(
         return _keep(run, warc, wacz, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def checked_identity(identity: str) -> str:
-    """The capturing identity, stripped: one line of at most 200 characters."""
-    if not isinstance(identity, str) or not identity.strip():
-        raise InvalidInput("identity", "is empty: say who captures (a person or an account)")
-    text = identity.strip()
-    if len(text) > MAX_IDENTITY_CHARACTERS:
-        raise InvalidInput("identity", f"is over {MAX_IDENTITY_CHARACTERS} characters")
-    if _CONTROL.search(text):
-        raise InvalidInput("identity", "holds a line break or another control character")
-    return text
-
-
-def check_capture_url(url: str, allow_private_hosts: frozenset[str] = frozenset()) -> str:
-    """The URL, if a capture may fetch it: http(s), no spaces or control characters, no
-    user name or password, and a host whose every address is public (or allowed)."""
-    if not isinstance(url, str) or not url:
-        raise InvalidInput("url", "is empty: give the http or https URL of a page")
-    if len(url) > MAX_URL_CHARACTERS:
-        raise InvalidInput("url", f"is over {MAX_URL_CHARACTERS} characters")
-    if _CONTROL_OR_SPACE.search(url):
-        raise InvalidInput(url, "holds a space or a control character (percent-encode it)")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - a port out of range raises ValueError
-    except ValueError as error:  # 'http://[::1' and the like
-        raise InvalidInput(url, f"is not a valid URL ({error})") from None
-    if parts.username is not None or parts.password is not None:
-        raise InvalidInput(url, "a URL with a user name or password is not fetched")
-    return check_url(url, allow_private_hosts)
-
-
-def _checked_folder(target: Path) -> Path:
-    folder = Path(target)
-    if not folder.is_dir():
-        raise InvalidInput(str(target), "is not a folder: captures are written into one")
-    return folder
 
 
 @dataclass
@@ -298,7 +200,7 @@ class _CaptureRun:
 
     def report(self) -> dict:
         """What the capture did, for its last WARC record (JSON)."""
-        return _jsonable(
+        return jsonable(
             {
                 "seed_url": self.url,
                 "page_url": self.page.url,
@@ -435,15 +337,3 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(handle)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, datetime):
-        return warc_date(value)
-    if isinstance(value, Path):
-        return str(value)
-    return value
