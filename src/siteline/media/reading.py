@@ -10,11 +10,12 @@ either the name or the content is not what it claims to be.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from siteline.errors import InvalidInput
 from siteline.media import pdq, robust
@@ -59,18 +60,21 @@ class MediaReading:
 
 
 def read_media_file(path: str | Path) -> MediaReading:
-    """Reads, identifies and hashes one file; InvalidInput naming it when it cannot be."""
+    """Reads, identifies and hashes one file; InvalidInput naming it when it cannot be.
+    A video is read as a stream, never whole into memory."""
     path = Path(path)
     name = path.name
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        digest = file_sha256(path) if size else ""
+        looks_like_image = size > 0 and _looks_like_image(path)
+        data = path.read_bytes() if looks_like_image else b""
     except OSError as error:
         raise InvalidInput(str(path), f"cannot be read ({error.strerror or error})") from None
-    if not data:
+    if not size:
         raise InvalidInput(name, "the file is empty")
-    digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
-    image = _as_image(data, name)
+    image = _as_image(data, name) if looks_like_image else None
     if image is not None:
         if suffix in VIDEO_EXTENSIONS:
             raise InvalidInput(
@@ -79,7 +83,29 @@ def read_media_file(path: str | Path) -> MediaReading:
         return _read_photo(path, data, digest, image)
     if suffix in PHOTO_EXTENSIONS:
         raise InvalidInput(name, f"the name says image ({suffix}) but the content is not one")
-    return _read_video(path, data, digest)
+    return _read_video(path, size, digest)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read a mebibyte at a time."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _looks_like_image(path: Path) -> bool:
+    """Whether Pillow recognises the file's header as an image (nothing else is read)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path):
+                return True
+    except UnidentifiedImageError:
+        return False
+    except Exception:  # noqa: BLE001 - a damaged or bomb image: its reading names why
+        return True
 
 
 def _as_image(data: bytes, name: str) -> Image.Image | None:
@@ -120,7 +146,7 @@ def _read_photo(path: Path, data: bytes, digest: str, image: Image.Image) -> Med
     )  # fmt: skip
 
 
-def _read_video(path: Path, data: bytes, digest: str) -> MediaReading:
+def _read_video(path: Path, size: int, digest: str) -> MediaReading:
     from siteline.media import video  # PyAV loads its libraries only when a video comes
 
     reading = video.read_video(path, path.name)
@@ -137,7 +163,7 @@ def _read_video(path: Path, data: bytes, digest: str) -> MediaReading:
         [h["frame_s"] for h in hashes],
     )
     return MediaReading(
-        str(path), path.name, digest, len(data), "video", reading.media_type,
+        str(path), path.name, digest, size, "video", reading.media_type,
         reading.metadata, hashes, reading.thumbnail, probes,
     )  # fmt: skip
 

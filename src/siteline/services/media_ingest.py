@@ -10,7 +10,6 @@ reported by name and nothing of it is stored; the others are kept.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from siteline.domain.entities import Custody, DerivedItem, EvidenceItem
 from siteline.errors import InvalidInput, SitelineError
 from siteline.media import thumbnails
 from siteline.media.photo_metadata import claimed_capture_time, claimed_location
-from siteline.media.reading import MEDIA_EXTENSIONS, MediaReading
+from siteline.media.reading import MEDIA_EXTENSIONS, MediaReading, file_sha256
 from siteline.services import derived as derived_service
 from siteline.services import evidence as evidence_service
 from siteline.services.ingest import input_files
@@ -125,7 +124,7 @@ def _not_in_case(files: list[Path], known: set[str], report: MediaIngestReport):
     interruption passes over what is stored by a hash of the bytes, without decoding."""
     for path in files:
         try:
-            digest = _file_sha256(path)
+            digest = file_sha256(path)
         except OSError:
             yield path  # the reading names the problem
             continue
@@ -134,14 +133,6 @@ def _not_in_case(files: list[Path], known: set[str], report: MediaIngestReport):
             report.unchanged += 1
         else:
             yield path
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _tell(progress: Progress | None, report: MediaIngestReport, total: int) -> None:
