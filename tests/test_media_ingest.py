@@ -172,3 +172,10 @@ def test_a_missing_path_is_refused_before_anything_is_read(case, tmp_path):
     with pytest.raises(Exception, match="no such file or folder"):
         ingest_media(case, [tmp_path / "absent"], workers=1)
     assert np.array_equal(evidence.list_evidence(case, kind="photo"), [])
+
+
+def test_a_scheduler_that_is_not_an_address_is_refused_and_nothing_stored(case, tmp_path):
+    write_photo(tmp_path / "p.jpg", 1, size=(320, 240))
+    with pytest.raises(Exception, match="--scheduler: no Dask scheduler at nowhere"):
+        ingest_media(case, [tmp_path], scheduler="nowhere")
+    assert evidence.list_evidence(case, kind="photo") == []

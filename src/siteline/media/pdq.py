@@ -135,17 +135,22 @@ def open_image(data: bytes, name: str) -> Image.Image:
 
 def decode_for_hash(image: Image.Image, name: str) -> np.ndarray:
     """Steps 2 and 3: the (H, W, 3) uint8 pixels the hash is taken from."""
-    factor = reduction_factor(*image.size)
+    return decode_reduced(image, name, reduction_factor(*image.size))
+
+
+def decode_reduced(image: Image.Image, name: str, factor: int) -> np.ndarray:
+    """The pixels of an image opened by `open_image`, turned as EXIF says and reduced by
+    `factor` as the pipeline reduces: a JPEG in its DCT, any other image by block means.
+    (robust.py asks for other factors, to decode a framed picture as finely as its original.)"""
+    width = image.size[0]
     try:
         if image.format == "JPEG" and factor > 1:
-            width, height = image.size
-            image.draft("RGB", (-(-width // factor), -(-height // factor)))
+            image.draft("RGB", (-(-width // factor), -(-image.size[1] // factor)))
         image.load()
-        image = ImageOps.exif_transpose(image)
-        image = image.convert("RGB")
-        done = reduction_factor(*image.size)  # what the JPEG decoder has not done already
-        if done > 1:
-            image = image.reduce(done)
+        done = round(width / image.size[0])  # what the JPEG decoder has done already
+        image = ImageOps.exif_transpose(image).convert("RGB")
+        if factor // done > 1:
+            image = image.reduce(factor // done)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise InvalidInput(name, f"a truncated or damaged image ({error})") from None
     return np.asarray(image)

@@ -12,10 +12,8 @@ the same decode its original had.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageOps
 
-from siteline.errors import InvalidInput
-from siteline.media.pdq import open_image, reduction_factor
+from siteline.media.pdq import decode_reduced, open_image, reduction_factor
 from siteline.media.robust_trim import trim_flat_edges
 
 
@@ -33,21 +31,3 @@ def trimmed_from_file(data: bytes, name: str, rgb: np.ndarray) -> np.ndarray | N
         return trimmed
     finer = trim_flat_edges(decode_reduced(image, name, wanted))
     return finer if finer.shape != rgb.shape else trimmed
-
-
-def decode_reduced(image: Image.Image, name: str, factor: int) -> np.ndarray:
-    """The (H, W, 3) uint8 pixels of an image opened by `pdq.open_image`, turned as EXIF
-    says and reduced by `factor` as the canonical pipeline reduces (a JPEG in its DCT, any
-    other image by means of blocks)."""
-    width, height = image.size
-    try:
-        if image.format == "JPEG" and factor > 1:
-            image.draft("RGB", (-(-width // factor), -(-height // factor)))
-        image.load()
-        done = round(width / image.size[0])  # what the JPEG decoder did already
-        image = ImageOps.exif_transpose(image).convert("RGB")
-        if factor // done > 1:
-            image = image.reduce(factor // done)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-        raise InvalidInput(name, f"a truncated or damaged image ({error})") from None
-    return np.asarray(image)

@@ -15,8 +15,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from siteline.domain.entities import DerivedItem
 from siteline.errors import SitelineError
+from siteline.media import thumbnails
 from siteline.media.reading import read_media_file
+from siteline.services import derived as derived_service
 from siteline.services.media_match import MATCH_COLUMNS, CaseMatcher
 from siteline.store.case_folder import Case
 from siteline.store.schema import media_hashes
@@ -33,17 +36,23 @@ def hash_stored_media(
     fresh = _not_hashed(transaction, stored)
     if not fresh:
         return 0
-    from siteline.services.media_ingest import store_thumbnail  # one recipe for thumbnails
-
-    matcher = CaseMatcher.of_case(transaction.connection)
-    now = utc_now_stored()
-    hash_rows, match_rows = [], []
+    readings = []
     for evidence_id, path in fresh:
         try:
-            reading = read_media_file(path)
+            readings.append((evidence_id, read_media_file(path)))
         except SitelineError as error:
             skip(f"media not hashed: {getattr(error, 'problem', error)}")
-            continue
+    matcher = CaseMatcher.of_case(transaction.connection)
+    return store_readings(case, transaction, readings, matcher)[1]
+
+
+def store_readings(case: Case, transaction: Transaction, readings, matcher: CaseMatcher):
+    """For each (evidence id, reading) in order: its near-duplicates among what `matcher`
+    holds (the case, and the readings before it), then its hashes into the matcher and the
+    case, and its thumbnail. Returns (hashes stored, matches stored)."""
+    now = utc_now_stored()
+    hash_rows, match_rows = [], []
+    for evidence_id, reading in readings:
         for match in matcher.find(evidence_id, reading.probes):
             match_rows.append(tuple(match[column] for column in MATCH_COLUMNS[:-1]) + (now,))
         matcher.add(evidence_id, reading.hashes)
@@ -54,7 +63,7 @@ def hash_stored_media(
         store_thumbnail(case, transaction, reading, evidence_id)
     transaction.insert_batch("hash", HASH_COLUMNS, hash_rows)
     transaction.insert_batch("match", MATCH_COLUMNS, match_rows)
-    return len(match_rows)
+    return len(hash_rows), len(match_rows)
 
 
 def _not_hashed(transaction: Transaction, stored) -> list[tuple[int, Path]]:
@@ -70,3 +79,20 @@ def _not_hashed(transaction: Transaction, stored) -> list[tuple[int, Path]]:
         if evidence_id not in hashed:
             chosen.setdefault(evidence_id, Path(path))
     return list(chosen.items())
+
+
+def store_thumbnail(case: Case, transaction: Transaction, reading, evidence_id: int) -> None:
+    """The reading's thumbnail as a derived item of its original, when it has one."""
+    if reading.thumbnail is None:
+        return
+    thumbnail = DerivedItem(
+        kind="thumbnail",
+        parents=[reading.sha256],
+        method=thumbnails.METHOD,
+        method_version=thumbnails.METHOD_VERSION,
+        parameters=thumbnails.parameters(),
+        data=reading.thumbnail,
+        media_type="image/jpeg",
+        evidence_id=evidence_id,
+    )
+    derived_service.add_in_transaction(case, transaction, thumbnail)

@@ -17,17 +17,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from siteline import __version__
-from siteline.domain.entities import Custody, DerivedItem, EvidenceItem
+from siteline.domain.entities import Custody, EvidenceItem
 from siteline.errors import InvalidInput, SitelineError
-from siteline.media import thumbnails
 from siteline.media.photo_metadata import claimed_capture_time, claimed_location
 from siteline.media.reading import MEDIA_EXTENSIONS, MediaReading, file_sha256
-from siteline.services import derived as derived_service
 from siteline.services import evidence as evidence_service
 from siteline.services.ingest import input_files
-from siteline.services.media_hashing import HASH_COLUMNS
+from siteline.services.media_hashing import store_readings
 from siteline.services.media_match import (
-    MATCH_COLUMNS,
     RECORDED_RADIUS,
     CaseMatcher,
     check_match_radius,
@@ -160,9 +157,10 @@ def _store_batch(
             (_item(reading, data, matcher.radius), _custody(reading)) for reading, data in fresh
         ]
         added = evidence_service.add_items(case, transaction, items)
-        report.hashes += _store_hashes(transaction, fresh, added)
-        report.matches += _store_matches(transaction, fresh, added, matcher)
-        _store_thumbnails(case, transaction, fresh, added)
+        readings = [(row["id"], reading) for (reading, _), row in zip(fresh, added, strict=True)]
+        hashes, matches = store_readings(case, transaction, readings, matcher)
+        report.hashes += hashes
+        report.matches += matches
     report.added += len(added)
     report.item_ids += [row["id"] for row in added]
 
@@ -210,48 +208,3 @@ def _custody(reading: MediaReading) -> Custody:
         tool_version=__version__,
         notes=f"from {reading.path}",
     )
-
-
-def _store_hashes(transaction: Transaction, fresh, added: list[dict]) -> int:
-    now = added[0]["created_at"] if added else None
-    rows = [
-        (row["id"], h["variant"], h["frame_s"], h["pdq"], h["quality"], h["pipeline"], now)
-        for (reading, _), row in zip(fresh, added, strict=True)
-        for h in reading.hashes
-    ]
-    transaction.insert_batch("hash", HASH_COLUMNS, rows)
-    return len(rows)
-
-
-def _store_matches(transaction: Transaction, fresh, added: list[dict], matcher) -> int:
-    """Each new item searched against the case and the items before it, then indexed."""
-    now = added[0]["created_at"] if added else None
-    rows = []
-    for (reading, _), row in zip(fresh, added, strict=True):
-        for match in matcher.find(row["id"], reading.probes):
-            rows.append(tuple(match[column] for column in MATCH_COLUMNS[:-1]) + (now,))
-        matcher.add(row["id"], reading.hashes)
-    transaction.insert_batch("match", MATCH_COLUMNS, rows)
-    return len(rows)
-
-
-def _store_thumbnails(case: Case, transaction: Transaction, fresh, added: list[dict]) -> None:
-    for (reading, _), row in zip(fresh, added, strict=True):
-        store_thumbnail(case, transaction, reading, row["id"])
-
-
-def store_thumbnail(case: Case, transaction: Transaction, reading, evidence_id: int) -> None:
-    """The reading's thumbnail as a derived item of its original, when it has one."""
-    if reading.thumbnail is None:
-        return
-    thumbnail = DerivedItem(
-        kind="thumbnail",
-        parents=[reading.sha256],
-        method=thumbnails.METHOD,
-        method_version=thumbnails.METHOD_VERSION,
-        parameters=thumbnails.parameters(),
-        data=reading.thumbnail,
-        media_type="image/jpeg",
-        evidence_id=evidence_id,
-    )
-    derived_service.add_in_transaction(case, transaction, thumbnail)

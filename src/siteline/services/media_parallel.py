@@ -127,7 +127,7 @@ def _dask_client(client_class, cluster_class, scheduler: str, workers: int | Non
         return
     try:
         client = client_class(scheduler, timeout="10s")
-    except OSError as error:
+    except (OSError, ValueError) as error:  # nothing answers there, or not an address
         raise InvalidInput("--scheduler", f"no Dask scheduler at {scheduler} ({error})") from None
     with client:
         yield client
