@@ -170,7 +170,7 @@ def test_a_soft_deleted_item_is_still_there_and_still_verified(case, built):
 def test_an_entry_whose_after_record_was_altered_is_named(case, built):
     target = entry_for(case, "update", "evidence", built["photo"]["id"])
     after = json.loads(target["after"])
-    after["verification_status"] = "rejected"
+    after["verification_status"] = "discarded"
     execute(
         case,
         update(audit_log)

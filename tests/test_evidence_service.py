@@ -180,7 +180,7 @@ def test_every_filter_selects_what_it_names(case, places, photo_file):
     assert ids(source_id=outlet) == [article["id"]]
     assert ids(sensitivity="restricted") == [statement["id"]]
     assert ids(status="verified") == [article["id"]]
-    assert ids(status="unverified") == [photo["id"], statement["id"]]
+    assert ids(status="collected") == [photo["id"], statement["id"]]
     assert ids(published_from=FuzzyTime.parse("2016-10", "from")) == [
         article["id"],
         statement["id"],
@@ -416,7 +416,7 @@ def test_an_update_records_before_and_after(case, places, photo_file):
         str(item["id"]),
     )
     before, after = json.loads(entry["before"]), json.loads(entry["after"])
-    assert before["verification_status"] == "unverified" and before["credibility"] == 6
+    assert before["verification_status"] == "collected" and before["credibility"] == 6
     assert before["verified_lat"] is None and before["site_id"] is None
     assert after["verification_status"] == "verified" and after["credibility"] == 2
     assert (after["verified_lat"], after["verified_lon"]) == (36.2001, 37.1002)
@@ -436,7 +436,7 @@ def test_an_update_records_before_and_after(case, places, photo_file):
 def test_an_update_that_changes_nothing_records_nothing(case, photo_file):
     item = add_file(case, photo_file)
     before = state(case)
-    evidence.update_evidence(case, item["id"], verification_status="unverified")
+    evidence.update_evidence(case, item["id"], verification_status="collected")
     assert state(case) == before
 
 

@@ -53,7 +53,7 @@ def test_a_folder_of_photos_is_kept_with_claims_hashes_and_thumbnails(case, tmp_
     assert evidence.read_original(case, ward["id"]) == first.read_bytes()
     assert ward["captured_at"] == "2024-03-05T12:22:10Z"
     assert (ward["claimed_lat"], ward["claimed_lon"]) == pytest.approx((36.2083333, 37.15))
-    assert ward["verification_status"] == "unverified" and ward["verified_lat"] is None
+    assert ward["verification_status"] == "collected" and ward["verified_lat"] is None
     details = json.loads(ward["details"])["media"]
     assert details["camera_model"] == "Phone 1" and details["claimed_time"]["source"]
     hashes = [row for row in stored_hashes(case) if row["evidence_id"] == ward["id"]]

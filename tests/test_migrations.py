@@ -166,7 +166,7 @@ def test_opening_a_case_at_head_changes_nothing(case, key_file):
 
 
 def test_the_comparison_sees_a_schema_left_behind(case_dir, key_file):
-    """The check above has teeth: a case still at 0001 lacks exactly what 0002 to 0004 add."""
+    """The check above has teeth: a case still at 0001 lacks exactly what 0002 to 0005 add."""
     folder = case_dir("old")
     make_case_at_first_revision(folder, key_file)
     description = case_folder.read_description(folder)
@@ -178,11 +178,19 @@ def test_the_comparison_sees_a_schema_left_behind(case_dir, key_file):
         engine.dispose()
     seen = {(change[0], _name_of(change)) for change in differences}
     added_tables = {"evidence_relations", "gazetteer_entries", "media_hashes", "media_matches"}
+    added_tables |= {"settings", "reviews", "link_proposals"}
     added_columns = {
         ("evidence", name)
         for name in ("ingest_key", "within_id", "platform", "platform_id")
         + ("author_handle", "author_name", "details")
     } | {("claims", "status")}
+    added_columns |= {("incidents", "certainty_rule"), ("incidents", "certainty_reasons")}
+    added_columns |= {("evidence_links", "proposal_id")}
+    added_columns |= {
+        ("claims", name)
+        for name in ("site_kind", "area_wkt", "count_comparison", "min_certainty")
+        + ("verdict_rule", "verdict_chain", "verdict_by")
+    }
     expected = (
         {("add_index", index.name) for table in metadata.tables.values() for index in table.indexes}
         | {("add_table", name) for name in added_tables}

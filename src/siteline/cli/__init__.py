@@ -9,7 +9,20 @@ from __future__ import annotations
 
 import click
 
-from siteline.cli import analysis, casework, extract, imagery, ingest, material, media, places
+from siteline.cli import (
+    analysis,
+    assessment,
+    casework,
+    extract,
+    imagery,
+    ingest,
+    linking,
+    material,
+    media,
+    places,
+    reporting,
+    verification,
+)
 from siteline.errors import SitelineError
 
 
@@ -54,7 +67,20 @@ def cli(context: click.Context, case_path: str, key_file: str | None) -> None:
     context.call_on_close(context.obj.close)
 
 
-for module in (casework, places, material, analysis, ingest, extract, imagery, media):
+for module in (
+    casework,
+    places,
+    material,
+    analysis,
+    linking,
+    verification,
+    assessment,
+    reporting,
+    ingest,
+    extract,
+    imagery,
+    media,
+):
     for command in module.COMMANDS:
         cli.add_command(command)
 

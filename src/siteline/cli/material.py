@@ -61,7 +61,7 @@ def evidence_group() -> None:
 )
 @click.option(
     "--status",
-    default="unverified",
+    default="collected",
     show_default=True,
     help=f"One of: {', '.join(s.value for s in VerificationStatus)}.",
 )

@@ -150,7 +150,7 @@ class EvidenceItem:
     claimed_location: Location | None = None
     verified_location: Location | None = None
     credibility: int = 6
-    verification_status: VerificationStatus | str = VerificationStatus.UNVERIFIED
+    verification_status: VerificationStatus | str = VerificationStatus.COLLECTED
     sensitivity: Sensitivity | str = Sensitivity.PUBLIC
     graphic: bool = False
     language: str | None = None

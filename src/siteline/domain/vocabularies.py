@@ -73,11 +73,15 @@ class Reliability(StrEnum):
 
 
 class VerificationStatus(StrEnum):
-    UNVERIFIED = "unverified"
-    IN_PROGRESS = "in_progress"
+    """The statuses of the default verification workflow (a case may configure its own:
+    see `domain.workflow`)."""
+
+    COLLECTED = "collected"
+    IN_REVIEW = "in_review"
+    GEOLOCATED = "geolocated"
+    CHRONOLOCATED = "chronolocated"
     VERIFIED = "verified"
-    DISPUTED = "disputed"
-    REJECTED = "rejected"
+    DISCARDED = "discarded"
 
 
 class Sensitivity(StrEnum):
@@ -134,9 +138,18 @@ class PropositionKind(StrEnum):
 
     NO_CHANGE = "no_change"  # no change at site S between t1 and t2
     NOT_ATTACKED = "not_attacked"  # site S was not attacked in period P
-    NO_ATTACKS_IN_PERIOD = "no_attacks_in_period"  # no site of a kind was attacked in P
-    ATTACK_COUNT = "attack_count"  # N attacks happened in P
+    NO_ATTACKS_IN_PERIOD = "no_attacks_in_period"  # no site (of a kind, in an area) attacked in P
+    ATTACKED = "attacked"  # site S was attacked on a date (the period)
+    ATTACK_COUNT = "attack_count"  # N attacks happened in P (in an area, on a kind of site)
     OTHER = "other"  # stated in words only
+
+
+class CountComparison(StrEnum):
+    """How a stated count reads: "73 attacks" (at least), "only 3" (at most), "exactly 5"."""
+
+    AT_LEAST = "at_least"
+    EXACTLY = "exactly"
+    AT_MOST = "at_most"
 
 
 E = TypeVar("E", bound=StrEnum)

@@ -59,7 +59,7 @@ ROW_COLUMNS = (
     "within_id",
 )
 _KIND = EvidenceKind.DATASET_ROW.value
-_UNVERIFIED = VerificationStatus.UNVERIFIED.value
+_UNVERIFIED = VerificationStatus.COLLECTED.value
 _PUBLIC = Sensitivity.PUBLIC.value
 _UNGRADED = 6  # Admiralty credibility 6: cannot be judged (yet)
 

@@ -236,7 +236,7 @@ EVIDENCE = {
         "published": "2019-03-14T02:31Z",
         "claimed_location": Location(14.0518, -33.2080, "vicinity"),
         "credibility": 3,
-        "verification_status": "in_progress",
+        "verification_status": "in_review",
         "language": "en",
     },
     "post_morning": {

@@ -240,6 +240,9 @@ incidents = Table(
     Column("certainty", String(20), nullable=False),
     Column("description", Text),
     Column("native", Text),
+    # Added by migration 0005: the WHO SSA rule that gave `certainty`, and why (JSON list).
+    Column("certainty_rule", Text),
+    Column("certainty_reasons", Text),
     *_lifecycle(),
 )
 
@@ -252,6 +255,7 @@ evidence_links = Table(
     Column("role", String(20), nullable=False),
     Column("rationale", Text, nullable=False),
     Column("linked_by", Text, nullable=False),
+    Column("proposal_id", Integer),  # 0005: the link proposal a person confirmed, if any
     *_lifecycle(),
 )
 
@@ -272,6 +276,63 @@ claims = Table(
     Column("verdict", String(20), nullable=False),
     Column("verdict_reasons", Text),
     Column("status", String(20)),  # 0003: "candidate" when found by ingest, not yet confirmed
+    # Added by migration 0005: what a claim covers beyond one site, and how its verdict was
+    # reached (the rule, the chain of evidence as JSON, "computed" or the person who set it).
+    Column("site_kind", String(40)),
+    Column("area_wkt", Text),
+    Column("count_comparison", String(20)),  # at_least, exactly, at_most
+    Column("min_certainty", String(20)),  # the least certainty an incident needs to count
+    Column("verdict_rule", Text),
+    Column("verdict_chain", Text),
+    Column("verdict_by", Text),
+    *_lifecycle(),
+)
+
+# Added by migration 0005: case settings by name (the verification workflow), JSON values.
+settings = Table(
+    "settings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("value", Text, nullable=False),
+    *_lifecycle(),
+)
+
+# Added by migration 0005: each step of an item's verification, with the checks it needed
+# and, for a status that needs one, the second person's sign-off.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("evidence_id", Integer, ForeignKey("evidence.id"), nullable=False),
+    Column("from_status", String(40), nullable=False),
+    Column("to_status", String(40), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("checks", Text, nullable=False),  # JSON: geolocation, chronolocation, source...
+    Column("note", Text),
+    Column("state", String(20), nullable=False),  # done, awaiting_sign_off, withdrawn
+    Column("signed_off_by", Text),
+    Column("signed_off_at", String(20)),
+    *_lifecycle(),
+)
+
+# Added by migration 0005: incidents `siteline link` proposes from evidence, each with its
+# score and reasons, until a person confirms, rejects, merges or splits them.
+link_proposals = Table(
+    "link_proposals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(64), nullable=False),  # the digest of its site and members
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    *_time("window_start"),
+    *_time("window_end"),
+    Column("score", Float, nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of reasons for the whole proposal
+    Column("members", Text, nullable=False),  # JSON: [{evidence_id, score, reasons}]
+    Column("status", String(20), nullable=False),  # proposed, confirmed, rejected, merged, split
+    Column("incident_id", Integer, ForeignKey("incidents.id")),
+    Column("decided_by", Text),
+    Column("decision_note", Text),
     *_lifecycle(),
 )
 
@@ -309,6 +370,9 @@ AUDITED_TABLES: dict[str, Table] = {
     "place": gazetteer_entries,
     "hash": media_hashes,
     "match": media_matches,
+    "setting": settings,
+    "review": reviews,
+    "proposal": link_proposals,
 }
 
 # Created by migration 0002.
@@ -331,3 +395,8 @@ Index("ix_gazetteer_entries_name", gazetteer_entries.c.name)
 Index("ix_media_hashes_evidence_id", media_hashes.c.evidence_id)
 Index("ix_media_matches_evidence_id", media_matches.c.evidence_id)
 Index("ix_media_matches_matched_id", media_matches.c.matched_id)
+
+# Created by migration 0005.
+Index("ix_settings_name", settings.c.name)
+Index("ix_reviews_evidence_id", reviews.c.evidence_id)
+Index("ix_link_proposals_key", link_proposals.c.key)

@@ -1,0 +1,3 @@
+"""(filled in by the assessment work)"""
+
+COMMANDS: list = []

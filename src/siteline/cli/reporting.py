@@ -1,0 +1,3 @@
+"""(filled in by the reporting work)"""
+
+COMMANDS: list = []

@@ -1,0 +1,3 @@
+"""(filled in by the verification work)"""
+
+COMMANDS: list = []

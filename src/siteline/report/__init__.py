@@ -1,0 +1,1 @@
+"""Reports and exchange formats written from a case: the HTML (and PDF) report, ClaimReview."""
