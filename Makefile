@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://siteline:siteline@127.0.0.1:5432/siteline_test
 DEMO_CASE ?= demo-case
 
-.PHONY: demo test install postgres lint bench clean
+.PHONY: demo test install postgres pdf-deps lint bench clean
 
 $(STAMP): pyproject.toml
 	scripts/ensure-python.sh $(PYTHON)
@@ -17,17 +17,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install
+demo: install pdf-deps
 	$(BIN)/siteline demo $(DEMO_CASE) --replace
 
 postgres:
 	scripts/postgres-up.sh
 
+pdf-deps:
+	scripts/pdf-deps.sh
+
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-test: install postgres lint
+test: install postgres pdf-deps lint
 	SITELINE_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -n 2 -q
 
 bench: install postgres

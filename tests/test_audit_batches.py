@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, update
 
-from siteline.services import audit, bundles, evidence
+from siteline.services import audit, bundles, evidence, verification
 from siteline.services.bundle_import import BundleError
 from siteline.services.ingest_datasets import ingest_datasets
 from siteline.store import audit as chain
@@ -84,7 +84,7 @@ def test_a_rows_history_names_the_batch_that_created_it(case, ingested):
         assert [entry["action"] for entry in history] == [chain.BATCH_ACTION]
         batch = next(entry for entry in entries(case) if entry["seq"] == history[0]["seq"])
         assert row["id"] in dict(json.loads(batch["after"])["records"])
-    evidence.update_evidence(case, ingested[1]["id"], verification_status="in_review")
+    verification.transition(case, ingested[1]["id"], "in_review")
     history = evidence.show_evidence(case, ingested[1]["id"])["history"]
     assert [entry["action"] for entry in history] == [chain.BATCH_ACTION, "update"]
     assert audit.verify(case).ok

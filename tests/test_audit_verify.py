@@ -25,7 +25,16 @@ from siteline.domain.entities import (
     Source,
 )
 from siteline.domain.values import FuzzyTime
-from siteline.services import audit, cases, claims, evidence, incidents, sites, sources
+from siteline.services import (
+    audit,
+    cases,
+    claims,
+    evidence,
+    incidents,
+    sites,
+    sources,
+    verification,
+)
 from siteline.store import audit as chain
 from siteline.store.case_folder import HEAD_FILE, read_head, write_head
 from siteline.store.schema import audit_log, blobs
@@ -64,7 +73,7 @@ def built(case, tmp_path):
             ),
             Custody(method="downloaded", source_url=f"https://example.org/{name}"),
         )
-    evidence.update_evidence(case, made["photo"]["id"], verification_status="verified")
+    verification.transition(case, made["photo"]["id"], "in_review")
     evidence.delete_evidence(case, made["scan"]["id"], "a copy of another item")
     made["incident"] = incidents.add_incident(
         case,
@@ -146,8 +155,8 @@ def test_a_clean_case_verifies_and_counts_what_it_checked(case, built):
     assert report.entries == len(chain_of(case))
     assert report.blobs == 3
     # the case record, 2 sites, 1 source, 3 blobs, 3 items, 3 custody records,
-    # 1 incident, 1 link, 1 claim
-    assert report.records == 16
+    # 1 review, 1 incident, 1 link, 1 claim
+    assert report.records == 17
 
 
 def test_a_soft_deleted_item_is_still_there_and_still_verified(case, built):
@@ -257,12 +266,14 @@ def test_the_last_entry_removed_is_caught_by_the_audit_head(case, built):
 def test_the_last_entry_removed_and_the_head_rewritten_is_caught_by_its_record(case, built):
     entries = chain_of(case)
     last, before_last = entries[-1], entries[-2]
+    # The last entry is the claim's verdict, computed as the claim was stored.
     assert (last["object_type"], last["object_id"]) == ("claim", str(built["claim"]["id"]))
+    assert (last["action"], before_last["action"]) == ("update", "create")
     execute(case, delete(audit_log).where(audit_log.c.seq == last["seq"]))
     write_head(case.folder, before_last["seq"], before_last["hash"])
     problem = first_problem(case)
     assert problem.where == f"claim {built['claim']['id']}"
-    assert "no audit entry records it" in problem.what
+    assert problem.what == f"altered: differs from its record in audit entry #{before_last['seq']}"
 
 
 def test_a_missing_audit_head_is_named(case, built):

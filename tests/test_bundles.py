@@ -32,6 +32,7 @@ from siteline.services import (
     incidents,
     sites,
     sources,
+    verification,
 )
 from siteline.services.audit import load_chain
 from siteline.store import case_folder, database
@@ -46,6 +47,21 @@ PHOTO = b"\x89PNG\r\n\x1a\n fake crater photo bytes"
 
 def when(text_value: str) -> FuzzyTime:
     return FuzzyTime.parse(text_value, "time")
+
+
+def verify_photo(case, photo: dict) -> None:
+    """The photo goes through the whole default workflow; a second person signs it off."""
+    geolocation = {"method": "the crater matched to imagery", "precision": "vicinity"}
+    chronolocation = {"method": "shadows", "time": "2016-10-01T09"}
+    verification.transition(case, photo["id"], "in_review")
+    verification.transition(case, photo["id"], "geolocated", {"geolocation": geolocation})
+    verification.transition(case, photo["id"], "chronolocated", {"chronolocation": chronolocation})
+    verification.transition(case, photo["id"], "verified", {"source_assessment": {"grade": "C2"}})
+    asker, case.actor = case.actor, "second reviewer"
+    try:
+        verification.sign_off(case, photo["id"])
+    finally:
+        case.actor = asker
 
 
 def build_case(case) -> dict:
@@ -105,7 +121,9 @@ def build_case(case) -> dict:
         case, EvidenceItem(kind="photo", data=b"a duplicate upload"), custody
     )
     evidence.delete_evidence(case, duplicate["id"], "duplicate of the crater photo")
-    evidence.update_evidence(case, photo["id"], verification_status="verified")
+    verify_photo(case, photo)
+    for item in (report, testimony):
+        verification.transition(case, item["id"], "in_review", note="read it through")
     incident = incidents.add_incident(
         case,
         Incident(
@@ -375,6 +393,8 @@ def test_omit_leaves_confidential_items_and_dependants_out(case, built, tmp_path
     assert built["witness"]["id"] in {row["id"] for row in records["source"]}
     assert summary["omitted"]["evidence"] == 1
     assert summary["omitted"]["derived"] == 1
+    assert testimony["id"] not in {row["evidence_id"] for row in records["review"]}
+    assert built["report"]["id"] in {row["evidence_id"] for row in records["review"]}
 
     chain = read_lines(bundle, "audit/chain.jsonl")
     of_testimony = [
@@ -469,6 +489,9 @@ def test_public_bundle_leaves_restricted_items_and_identities_out(
     assert built["witness"]["id"] not in {row["id"] for row in records["source"]}
     assert not [row for row in records["source"] if row["identity_sealed"]]
     assert {row["evidence_id"] for row in records["link"]} == {built["photo"]["id"]}
+    # Reviews of items left out stay behind with them: their checks say where and when.
+    assert {row["evidence_id"] for row in records["review"]} == {built["photo"]["id"]}
+    assert summary["omitted"]["review"] == 2
     assert summary["omitted"]["source"] == 1
     description = json.loads((bundle / "data/case.json").read_text())
     assert description["options"]["public"] is True

@@ -136,8 +136,8 @@ def test_a_case_is_built_and_verified_from_the_command_line(run, tmp_path):
             "airstrike",
             "--damage",
             "severe",
-            "--certainty",
-            "probable",
+            "--native-certainty",
+            "Probable",
             "--json",
         )
     )
@@ -177,11 +177,16 @@ def test_a_case_is_built_and_verified_from_the_command_line(run, tmp_path):
             "--json",
         )
     )
-    assert claim["verdict"] == "unresolved"
-    decided = as_json(
-        run("claim", "verdict", str(claim["id"]), "contradicted", "--reasons", "photo #1", "--json")
-    )
-    assert decided["verdict"] == "contradicted"
+    refused = run("claim", "verdict", str(claim["id"]), "contradicted", "--reasons", "photo #1")
+    assert refused.exit_code == 2 and "computed from the evidence" in refused.output
+    # Computed as the link and the claim were stored: one unverified photo of credibility 6
+    # is a rumour, and the damage it shows cannot decide the claim.
+    shown = as_json(run("incident", "show", str(incident["id"]), "--json"))
+    assert (shown["certainty"], shown["certainty_rule"][:5]) == ("rumour", "SSA-1")
+    shown_claim = as_json(run("claim", "show", str(claim["id"]), "--json"))
+    assert (shown_claim["verdict"], shown_claim["verdict_rule"][:5]) == ("unresolved", "V-NC5")
+    assessed = as_json(run("assess", "--json"))
+    assert (assessed["incidents"], assessed["claims"]) == ([], [])  # nothing left to change
 
     assert "audit chain verified" in ok(run("audit", "verify"))
     status = as_json(run("status", "--json"))

@@ -11,25 +11,28 @@ import pytest
 
 from siteline.errors import CaseError, KeyRequired
 from siteline.services import audit, cases, claims, derived, evidence, incidents, sources
-from siteline.services.demo import EVIDENCE, LINKS, QUOTE, SITES, SOURCES, build_demo
+from siteline.services.demo import EVIDENCE, QUOTE, SITES, SOURCES, build_demo
 from siteline.services.demo_ingest import FOLLOW_UP_NAME
 from siteline.store.case_folder import read_description
 
 EXPECTED_COUNTS = {
     "site": 2,
-    "source": 6,
-    # nine added by hand, the ingested follow-up article and its two posts, two GeoTIFF
+    "source": 7,
+    # ten added by hand, the ingested follow-up article and its two posts, two GeoTIFF
     # scenes, four photos and a clip read by media ingest
-    "evidence": 19,
-    # nine originals, the thumbnail, the follow-up article, the scenes, the change analysis's
+    "evidence": 20,
+    # ten originals, the thumbnail, the follow-up article, the scenes, the change analysis's
     # map, figure and record, the five media files and their thumbnails
-    "blob": 26,
-    "custody": 28,  # one for each evidence item and each derived item
+    "blob": 27,
+    "custody": 29,  # one for each evidence item and each derived item
     "derived": 9,  # the thumbnails and the change analysis's three
     "match": 2,  # the re-posted copy and the still from the clip
-    "incident": 1,
-    "link": 9,
+    "incident": 2,  # confirmed from link's proposals, one at each hospital
+    "link": 16,
+    "proposal": 4,  # both confirmed, the dataset row's merged, one left open
+    "review": 8,  # four steps for each of two items, the last signed off by a second person
     "claim": 3,  # the spokesperson's, and two candidates found in the follow-up article
+    "setting": 0,  # the default verification workflow
     "relation": 0,
     "place": 0,
 }
@@ -62,8 +65,9 @@ def test_the_demo_builds_with_the_expected_records(demo, backend):
     counts = summary["counts"]
     assert counts["backend"] == backend
     assert {key: counts[key] for key in EXPECTED_COUNTS} == EXPECTED_COUNTS
-    # One entry per record written, one for the case, one for the verdict.
-    assert counts["audit_entries"] == sum(EXPECTED_COUNTS.values()) + 2
+    # One entry per record written and one for the case, then the updates: review steps,
+    # decisions on proposals, certainty and verdicts computed.
+    assert counts["audit_entries"] > sum(EXPECTED_COUNTS.values()) + 1
     assert summary["folder"] == str(folder)
     assert set(summary["ids"]["evidence"]) == {*EVIDENCE, "testimony"}
 
@@ -84,9 +88,11 @@ def test_the_follow_up_article_is_ingested_with_its_posts_and_statements(demo):
         assert {post["author_handle"] for post in posts} == {"IlyanStaff", "OldQuarterWatch"}
         assert all(post["within_id"] == article["id"] for post in posts)
         assert "Other Must-Read Stories" not in article["text"]
-        candidates = [c for c in claims.list_claims(case) if c["status"] == "candidate"]
-        assert {c["speaker"] for c in candidates} == {"Mara Selt", "Karand's defence office"}
-        assert all(c["evidence_id"] == article["id"] for c in candidates)
+        found = [c for c in claims.list_claims(case) if c["evidence_id"] == article["id"]]
+        assert {c["speaker"] for c in found} == {"Mara Selt", "Karand's defence office"}
+        # The demo takes up the defence office's words as a testable claim; one stays a candidate.
+        assert [c["speaker"] for c in found if c["status"] == "candidate"] == ["Mara Selt"]
+        assert all(c["evidence_id"] == article["id"] for c in found)
     finally:
         case.close()
 
@@ -157,35 +163,78 @@ def test_the_testimony_and_the_witness_are_sealed(demo, tmp_path):
         case.close()
 
 
-def test_the_claim_is_quoted_from_the_statement_and_contradicted(demo):
+def test_the_no_change_claim_is_contradicted_by_the_change_analysis(demo):
     folder, summary = demo
     ids = summary["ids"]["evidence"]
     case = open_demo(folder)
     try:
         claim = claims.show_claim(case, summary["ids"]["claim"])
-        assert claim["verdict"] == "contradicted"
+        assert (claim["verdict"], claim["verdict_by"]) == ("contradicted", "computed")
+        assert claim["verdict_rule"].startswith("V-NC1")  # the analysis inside the period
         assert claim["proposition_kind"] == "no_change"
         assert claim["site_id"] == summary["ids"]["sites"]["general"]
         assert claim["evidence_id"] == ids["statement"]
         assert QUOTE in evidence.get_evidence(case, ids["statement"])["text"]
-        for key in ("scene_before", "scene_after", "photo", "testimony"):
-            assert f"#{ids[key]} " in claim["verdict_reasons"]
+        analysis = summary["imagery"]["analysis"]["change_analysis"]
+        assert f"derived item #{analysis}" in claim["verdict_reasons"]
+        chain = json.loads(claim["verdict_chain"])
+        analyses = [e for e in _elements(chain) if e.get("type") == "change_analysis"]
+        assert [element["id"] for element in analyses] == [analysis]
+        scenes = {scene["evidence_id"]: scene["sha256"] for scene in analyses[0]["scenes"]}
+        assert set(scenes) == set(summary["imagery"]["scenes"].values())
     finally:
         case.close()
 
 
-def test_the_incident_links_evidence_with_roles(demo):
+def _elements(chain) -> list[dict]:
+    """Every dict in a verdict chain, however nested."""
+    if isinstance(chain, dict):
+        return [chain, *(found for value in chain.values() for found in _elements(value))]
+    if isinstance(chain, list):
+        return [found for value in chain for found in _elements(value)]
+    return []
+
+
+def test_the_denial_is_contradicted_by_the_incidents(demo):
     folder, summary = demo
     case = open_demo(folder)
     try:
-        incident = incidents.show_incident(case, summary["ids"]["incident"])
-        assert incident["type"] == "airstrike" and incident["certainty"] == "confirmed"
-        assert incident["damage_class"] == "severe"
-        assert incident["site"]["name"] == SITES["general"].name
-        roles = {link["evidence_id"]: link["role"] for link in incident["links"]}
-        expected = {summary["ids"]["evidence"][key]: role for key, role, _ in LINKS}
-        assert roles == expected
-        assert {"supports", "contradicts", "context"} == set(roles.values())
+        denial = claims.show_claim(case, summary["findings"]["denial_claim"])
+        assert "no military operations" in denial["quote"]
+        assert (denial["proposition_kind"], denial["site_kind"]) == (
+            "no_attacks_in_period",
+            "hospital",
+        )
+        assert denial["status"] is None  # taken up from ingest's candidate
+        assert denial["verdict"] == "contradicted"
+        general = summary["findings"]["incidents"]["general"]
+        assert f"incident #{general} " in denial["verdict_reasons"]
+    finally:
+        case.close()
+
+
+def test_link_proposals_became_incidents_at_both_hospitals(demo):
+    folder, summary = demo
+    ids = summary["ids"]["evidence"]
+    made = summary["findings"]["incidents"]
+    case = open_demo(folder)
+    try:
+        general = incidents.show_incident(case, made["general"])
+        assert general["type"] == "airstrike" and general["damage_class"] == "severe"
+        assert general["site"]["name"] == SITES["general"].name
+        # The photo and the after scene were verified by two people: visual evidence.
+        assert (general["certainty"], general["certainty_rule"][:5]) == ("confirmed", "SSA-6")
+        roles = {link["evidence_id"]: link["role"] for link in general["links"]}
+        assert roles[ids["post_night"]] == roles[ids["photo"]] == "supports"
+        assert roles[ids["statement"]] == "contradicts"  # left out of the proposal, then linked
+        assert roles[ids["scene_after"]] == "context"
+        assert roles[ids["dataset_row"]] == "supports"  # merged into the incident
+        proposed = [link for link in general["links"] if link["proposal_id"] is not None]
+        assert len(proposed) == len(general["links"]) - 1
+        children = incidents.show_incident(case, made["children"])
+        assert children["site"]["name"] == SITES["children"].name
+        assert ids["post_ilyan"] in {link["evidence_id"] for link in children["links"]}
+        assert children["window_start_at"][:10] == "2019-03-17"
     finally:
         case.close()
 
@@ -278,7 +327,7 @@ def test_the_demo_finds_the_reposted_copy_and_the_still_and_who_came_first(demo)
     east_wing = by_first[items["general-east-wing.jpg"]]
     members = {item["evidence_id"] for item in east_wing["items"]}
     assert members == {items["general-east-wing.jpg"], items["repost-cropped.jpg"]}
-    assert east_wing["first_seen_time"] == "2019-03-12T07:40:00Z"
+    assert east_wing["first_seen_time"] == "2019-03-14T07:40:00Z"
     assert east_wing["undated"] == [items["repost-cropped.jpg"]]
     clip = by_first[items["general-courtyard-clip.mp4"]]
     assert {item["evidence_id"] for item in clip["items"]} == {

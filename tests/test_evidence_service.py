@@ -14,7 +14,7 @@ from siteline import __version__
 from siteline.domain.entities import Custody, EvidenceItem, Site, Source
 from siteline.domain.values import FuzzyTime, Location
 from siteline.errors import CaseError, Duplicate, InvalidInput, NotFound
-from siteline.services import audit, cases, evidence, sites, sources
+from siteline.services import audit, cases, evidence, sites, sources, verification
 from siteline.store.case_folder import read_head
 
 PHOTO = b"\xff\xd8\xff\xe0 JFIF the east wing after the strike"
@@ -128,7 +128,7 @@ def test_custody_defaults_name_the_actor_the_tool_and_the_utc_time(case, photo_f
 
 def test_show_gives_the_whole_history(case, places, photo_file):
     item = add_file(case, photo_file)
-    evidence.update_evidence(case, item["id"], verification_status="verified")
+    verification.transition(case, item["id"], "in_review")
     evidence.delete_evidence(case, item["id"], "wrong hospital")
     shown = evidence.show_evidence(case, item["id"])
     assert [entry["action"] for entry in shown["history"]] == ["create", "update", "delete"]
@@ -157,8 +157,8 @@ def test_every_filter_selects_what_it_names(case, places, photo_file):
         site_id=school,
         source_id=outlet,
         published=FuzzyTime.parse("2016-10-03", "published"),
-        verification_status="verified",
     )
+    verification.transition(case, article["id"], "in_review")
     statement = add_text(
         case,
         "We don't attack any hospital.",
@@ -179,8 +179,13 @@ def test_every_filter_selects_what_it_names(case, places, photo_file):
     assert ids(site_id=hospital, include_deleted=True) == [photo["id"], gone["id"]]
     assert ids(source_id=outlet) == [article["id"]]
     assert ids(sensitivity="restricted") == [statement["id"]]
-    assert ids(status="verified") == [article["id"]]
+    assert ids(status="in review") == [article["id"]]
     assert ids(status="collected") == [photo["id"], statement["id"]]
+    assert ids(status="verified") == []
+    with pytest.raises(
+        InvalidInput, match="status: 'done' is not a status of this case's workflow"
+    ):
+        evidence.list_evidence(case, status="done")
     assert ids(published_from=FuzzyTime.parse("2016-10", "from")) == [
         article["id"],
         statement["id"],
@@ -403,12 +408,11 @@ def test_an_update_records_before_and_after(case, places, photo_file):
     updated = evidence.update_evidence(
         case,
         item["id"],
-        verification_status="verified",
         credibility=2,
         verified_location=Location(36.2001, 37.1002, "exact"),
         site_id=places["hospital"]["id"],
     )
-    assert (updated["verification_status"], updated["credibility"]) == ("verified", 2)
+    assert (updated["verification_status"], updated["credibility"]) == ("collected", 2)
     entry = audit.load_chain(case)[-1]
     assert (entry["action"], entry["object_type"], entry["object_id"]) == (
         "update",
@@ -416,13 +420,12 @@ def test_an_update_records_before_and_after(case, places, photo_file):
         str(item["id"]),
     )
     before, after = json.loads(entry["before"]), json.loads(entry["after"])
-    assert before["verification_status"] == "collected" and before["credibility"] == 6
+    assert before["credibility"] == 6
     assert before["verified_lat"] is None and before["site_id"] is None
-    assert after["verification_status"] == "verified" and after["credibility"] == 2
+    assert after["credibility"] == 2
     assert (after["verified_lat"], after["verified_lon"]) == (36.2001, 37.1002)
     assert after["site_id"] == places["hospital"]["id"]
     assert {key for key in before if before[key] != after[key]} == {
-        "verification_status",
         "credibility",
         "verified_lat",
         "verified_lon",
@@ -436,7 +439,7 @@ def test_an_update_records_before_and_after(case, places, photo_file):
 def test_an_update_that_changes_nothing_records_nothing(case, photo_file):
     item = add_file(case, photo_file)
     before = state(case)
-    evidence.update_evidence(case, item["id"], verification_status="collected")
+    evidence.update_evidence(case, item["id"], credibility=6)
     assert state(case) == before
 
 
@@ -444,7 +447,11 @@ def test_an_update_that_changes_nothing_records_nothing(case, photo_file):
     ("changes", "error", "message"),
     [
         ({"credibility": 0}, InvalidInput, "credibility: 0 is outside 1..6"),
-        ({"verification_status": "maybe"}, InvalidInput, "status: 'maybe' is not one of"),
+        (
+            {"verification_status": "verified"},
+            InvalidInput,
+            "verification_status: .* only through the case's workflow: use 'siteline review",
+        ),
         ({"site_id": 99}, NotFound, "site: no site #99"),
     ],
 )

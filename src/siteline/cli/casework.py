@@ -196,11 +196,11 @@ def _describe_demo(summary: dict) -> None:
         emit_table(sites.list_sites(case), ["id", "name", "kind", "operator"], False)
         click.echo("\nEvidence:")
         emit_table(evidence.list_evidence(case), ["id", "kind", "title", "sensitivity"], False)
-        click.echo("\nIncident:")
-        for incident in incidents.list_incidents(case):
-            emit_record(incident, False)
-        click.echo("\nClaims (a candidate was found by ingest and awaits a person):")
-        columns = ["id", "speaker", "quote", "verdict", "status"]
+        click.echo("\nIncidents (proposed by `siteline link`, confirmed by a person):")
+        columns = ["id", "site_id", "title", "window_start_at", "certainty", "certainty_rule"]
+        emit_table(incidents.list_incidents(case), columns, False)
+        click.echo("\nClaims (verdicts computed from the evidence; a candidate awaits a person):")
+        columns = ["id", "speaker", "quote", "verdict", "verdict_rule", "status"]
         emit_table(claims.list_claims(case), columns, False)
     finally:
         case.close()
@@ -212,7 +212,10 @@ def _describe_demo(summary: dict) -> None:
         f"{report['blobs']} files checked: {outcome}."
     )
     click.echo(
-        f"Look further: siteline -C {folder} evidence show 4 / incident show 1 / claim show 1"
+        f"Report: {summary['report']['path']} (self-contained HTML; restricted items withheld)"
+    )
+    click.echo(
+        f"Look further: siteline -C {folder} incident show 1 / claim show 1 / link list / stats"
     )
 
 

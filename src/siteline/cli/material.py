@@ -17,11 +17,7 @@ from siteline.cli.output import (
     json_option,
 )
 from siteline.domain.entities import Custody, DerivedItem, EvidenceItem
-from siteline.domain.vocabularies import (
-    EvidenceKind,
-    Sensitivity,
-    VerificationStatus,
-)
+from siteline.domain.vocabularies import EvidenceKind, Sensitivity
 from siteline.errors import InvalidInput
 from siteline.services import derived, evidence, sites, sources
 
@@ -60,12 +56,6 @@ def evidence_group() -> None:
     help="Admiralty information credibility 1 (confirmed) to 6 (cannot be judged).",
 )
 @click.option(
-    "--status",
-    default="collected",
-    show_default=True,
-    help=f"One of: {', '.join(s.value for s in VerificationStatus)}.",
-)
-@click.option(
     "--sensitivity",
     default="public",
     show_default=True,
@@ -94,7 +84,6 @@ def evidence_add(
     location,
     location_precision,
     credibility,
-    status,
     sensitivity,
     graphic,
     language,
@@ -120,7 +109,6 @@ def evidence_add(
         collected=time_or_none(collected, "--collected"),
         claimed_location=location_or_none(location, location_precision, "--location"),
         credibility=credibility,
-        verification_status=status,
         sensitivity=sensitivity,
         graphic=graphic,
         language=language,
@@ -146,7 +134,7 @@ def _visible(record: dict) -> dict:
 @click.option("--site", "site_ref", help="By number, name or alias.")
 @click.option("--source", "source_ref", help="By number or name.")
 @click.option("--sensitivity", help="Only public, restricted or confidential items.")
-@click.option("--status", help="Only items with this verification status.")
+@click.option("--status", help="Only items in this status of the case's workflow.")
 @click.option("--from", "published_from", help="Published on or after (same time forms as add).")
 @click.option("--to", "published_to", help="Published on or before.")
 @click.option("--search", help="Text in the title or the text (sealed text is never searched).")
@@ -230,7 +218,6 @@ def evidence_show(ctx, item, as_json) -> None:
 
 @evidence_group.command("update")
 @click.argument("item", type=int)
-@click.option("--status", help=f"One of: {', '.join(s.value for s in VerificationStatus)}.")
 @click.option("--credibility", type=int, help="Admiralty information credibility 1-6.")
 @click.option("--verified-location", help="Where verification places it, as LAT,LON.")
 @click.option("--verified-precision", default="exact", show_default=True)
@@ -239,14 +226,14 @@ def evidence_show(ctx, item, as_json) -> None:
 @json_option
 @pass_context
 def evidence_update(
-    ctx, item, status, credibility, verified_location, verified_precision, site_ref, title, as_json
+    ctx, item, credibility, verified_location, verified_precision, site_ref, title, as_json
 ) -> None:
-    """Record the outcome of verification. The material itself never changes."""
+    """Correct an item's assessments. The material itself never changes; its status moves
+    only through the workflow ('siteline review')."""
     case = ctx.case
     record = evidence.update_evidence(
         case,
         item,
-        verification_status=status,
         credibility=credibility,
         verified_location=location_or_none(
             verified_location, verified_precision, "--verified-location"

@@ -23,6 +23,7 @@ from siteline.domain.values import (
 )
 from siteline.domain.vocabularies import (
     Certainty,
+    CountComparison,
     DamageClass,
     EvidenceKind,
     IncidentType,
@@ -272,7 +273,11 @@ class EvidenceLink:
 
 @dataclass
 class Claim:
-    """A statement by someone at some time, and the testable proposition behind it."""
+    """A statement by someone at some time, and the testable proposition behind it.
+
+    Claims of every kind but 'other' get their verdict computed from the evidence
+    (services/assessment.py); an 'other' claim is stated in words and judged by a person.
+    """
 
     speaker: str
     stated: FuzzyTime
@@ -286,6 +291,10 @@ class Claim:
     count: int | None = None
     verdict: Verdict | str = Verdict.UNRESOLVED
     verdict_reasons: str | None = None
+    site_kind: SiteKind | str | None = None  # every site of this kind
+    area_wkt: str | None = None  # every site inside this polygon (WKT, longitude first)
+    count_comparison: CountComparison | str | None = None  # how the stated count reads
+    min_certainty: Certainty | str | None = None  # the least an incident needs to count
 
     def __post_init__(self) -> None:
         self.speaker = _required_text(self.speaker, "speaker")
@@ -293,45 +302,105 @@ class Claim:
         self.proposition_kind = parse_term(PropositionKind, self.proposition_kind, "proposition")
         self.verdict = parse_term(Verdict, self.verdict, "verdict")
         self.count = _count(self.count, "count")
+        if self.site_kind is not None:
+            self.site_kind = parse_term(SiteKind, self.site_kind, "site kind")
+        if self.area_wkt is not None:
+            self.area_wkt = _area(self.area_wkt)
         not_in_future(self.stated, "stated")
         check_window(self.period_start, self.period_end, "period")
         self._check_proposition()
+        self._set_defaults()
         self.proposition = self.proposition or self.describe()
-        if self.verdict is not Verdict.UNRESOLVED and not (self.verdict_reasons or "").strip():
-            raise InvalidInput("reasons", f"a verdict of {self.verdict} needs its reasons")
+        if self.verdict is not Verdict.UNRESOLVED:
+            if self.proposition_kind is not PropositionKind.OTHER:
+                raise InvalidInput(
+                    "verdict",
+                    f"the verdict of a '{self.proposition_kind}' claim is computed from the "
+                    "evidence; only an 'other' claim takes a person's verdict",
+                )
+            if not (self.verdict_reasons or "").strip():
+                raise InvalidInput("reasons", f"a verdict of {self.verdict} needs its reasons")
 
     def _check_proposition(self) -> None:
         kind = self.proposition_kind
-        if (
-            kind in (PropositionKind.NO_CHANGE, PropositionKind.NOT_ATTACKED)
-            and self.site_id is None
-        ):
+        one_site = (
+            PropositionKind.NO_CHANGE,
+            PropositionKind.NOT_ATTACKED,
+            PropositionKind.ATTACKED,
+        )
+        if kind in one_site and self.site_id is None:
             raise InvalidInput("site", f"a '{kind}' claim is about a site: give one")
-        if (
-            kind
-            in (
-                PropositionKind.NO_CHANGE,
-                PropositionKind.NOT_ATTACKED,
-                PropositionKind.NO_ATTACKS_IN_PERIOD,
+        if kind in one_site and (self.site_kind is not None or self.area_wkt is not None):
+            raise InvalidInput(
+                "site kind" if self.site_kind is not None else "area",
+                f"a '{kind}' claim is about one site: a site kind or an area does not apply",
             )
-            and self.period_start is None
+        if (
+            kind is PropositionKind.NO_ATTACKS_IN_PERIOD
+            and self.site_id is None
+            and self.site_kind is None
+            and self.area_wkt is None
         ):
+            raise InvalidInput(
+                "site", f"a '{kind}' claim covers a site, a kind of site or an area: give one"
+            )
+        if kind is not PropositionKind.OTHER and self.period_start is None:
             raise InvalidInput("period", f"a '{kind}' claim covers a period: give its start")
         if kind is PropositionKind.ATTACK_COUNT and self.count is None:
             raise InvalidInput("count", "an 'attack_count' claim states a number: give it")
+        if self.count_comparison is not None and kind is not PropositionKind.ATTACK_COUNT:
+            raise InvalidInput("comparison", "only an 'attack_count' claim compares a count")
         if kind is PropositionKind.OTHER and not (self.proposition or "").strip():
             raise InvalidInput("proposition", "say in words what the claim asserts")
 
+    def _set_defaults(self) -> None:
+        """A computed claim states its comparison and least certainty, so both are on record."""
+        if self.proposition_kind is PropositionKind.ATTACK_COUNT:
+            self.count_comparison = parse_term(
+                CountComparison, self.count_comparison or CountComparison.AT_LEAST, "comparison"
+            )
+        if self.proposition_kind is PropositionKind.OTHER:
+            if self.min_certainty is not None:
+                raise InvalidInput(
+                    "least certainty", "an 'other' claim is judged by a person: it has none"
+                )
+            return
+        self.min_certainty = parse_term(
+            Certainty, self.min_certainty or Certainty.PROBABLE, "least certainty"
+        )
+
     def describe(self) -> str:
         """The proposition in words, for claims given in one of the testable forms."""
-        period = f"{self.period_start or '?'} to {self.period_end or self.period_start or '?'}"
+        period = (
+            f"from {self.period_start} to {self.period_end}"
+            if self.period_end and self.period_end != self.period_start
+            else f"in {self.period_start or '?'}"
+        )
         site = f"site #{self.site_id}"
+        where = (
+            site
+            if self.site_id is not None
+            else f"any {self.site_kind} site"
+            if self.site_kind
+            else "any protected site"
+        ) + (" in the given area" if self.area_wkt else "")
+        comparison = str(self.count_comparison or CountComparison.AT_LEAST).replace("_", " ")
         return {
-            PropositionKind.NO_CHANGE: f"no change at {site} from {period}",
-            PropositionKind.NOT_ATTACKED: f"{site} was not attacked from {period}",
-            PropositionKind.NO_ATTACKS_IN_PERIOD: f"no protected site was attacked from {period}",
-            PropositionKind.ATTACK_COUNT: f"{self.count} attacks happened from {period}",
+            PropositionKind.NO_CHANGE: f"no change at {site} {period}",
+            PropositionKind.NOT_ATTACKED: f"{site} was not attacked {period}",
+            PropositionKind.NO_ATTACKS_IN_PERIOD: f"no attack on {where} {period}",
+            PropositionKind.ATTACKED: f"{site} was attacked {period}",
+            PropositionKind.ATTACK_COUNT: f"{comparison} {self.count} attack(s) on {where} "
+            f"{period}",
         }.get(self.proposition_kind, self.proposition or "")
+
+
+def _area(text: str) -> str:
+    """An area as WKT, checked like a site's polygon, its errors named for the area."""
+    try:
+        return parse_polygon(text).wkt
+    except InvalidInput as error:
+        raise InvalidInput("area", error.problem) from None
 
 
 @dataclass

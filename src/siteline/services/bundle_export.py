@@ -98,6 +98,8 @@ class _Omission:
             return row["evidence_id"] in self.evidence or row["related_id"] in self.evidence
         if object_type == "hash":  # a perceptual hash would let a reader find the picture
             return row["evidence_id"] in self.evidence
+        if object_type == "review":  # its checks name the item's place, time and grade
+            return row["evidence_id"] in self.evidence
         if object_type == "match":
             return row["evidence_id"] in self.evidence or row["matched_id"] in self.evidence
         return False
@@ -109,8 +111,8 @@ def _plan_omission(connection: Connection, confidential: str, public: bool) -> _
     An evidence item left out takes its original (blob) with it; any other item or derived
     item stored under a left-out original goes too, as does every derived item made from
     one (by its evidence or by a parent hash), every item that lies within it, and their
-    custody records, incident links, relations and claims. Left-out sources (public bundles)
-    take their evidence with them.
+    custody records, incident links, relations, claims and verification reviews. Left-out
+    sources (public bundles) take their evidence with them.
     """
     plan = _Omission()
     levels = ({"confidential"} if confidential == "omit" else set()) | (

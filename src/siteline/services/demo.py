@@ -24,8 +24,6 @@ from siteline.domain.entities import (
     Custody,
     DerivedItem,
     EvidenceItem,
-    EvidenceLink,
-    Incident,
     Site,
     Source,
 )
@@ -36,15 +34,16 @@ from siteline.services import (
     audit,
     cases,
     claims,
+    demo_findings,
     demo_imagery,
     demo_ingest,
     demo_media,
     derived,
     evidence,
-    incidents,
     sites,
     sources,
 )
+from siteline.services.report import build_report
 from siteline.store import case_folder
 from siteline.store.case_folder import Case
 
@@ -88,6 +87,13 @@ SOURCES = {
         reliability="C",
         url="https://social.example.org/OldQuarterWatch",
         notes="Neighbourhood account that has posted from the Old Quarter since 2017.",
+    ),
+    "ilyan_staff": Source(
+        name="@IlyanStaff",
+        kind="social_account",
+        reliability="C",
+        url="https://social.example.org/IlyanStaff",
+        notes="Account of the staff of Saint Ilyan Children's Hospital.",
     ),
     "spokesperson": Source(
         name="Karand Defence Communications Office",
@@ -133,6 +139,10 @@ POST_NIGHT = """\
 @OldQuarterWatch: Two huge explosions near the General Hospital just now. Windows gone on
 our street. Ambulances cannot get through the north gate. #Vessarin"""
 
+POST_ILYAN = """\
+@IlyanStaff: Shells just hit the east gate of Ilyan Hospital. Windows of two wards are
+gone, the children are in the corridor. Nobody hurt that we know of. #Vessarin"""
+
 POST_MORNING = """\
 @OldQuarterWatch: Morning update. The east wing of VGH is gone, the courtyard has a hole in
 it the size of a bus. Staff are moving patients to Ilyan Hospital. Please share."""
@@ -156,6 +166,11 @@ We call on the media not to repeat the claims of armed groups."""
 DATASET_ROW = """\
 record_id,incident_date,facility,facility_type,attack_type,killed,injured,certainty
 HAM-DEMO-0042,2019-03-14,Vessarin General Hospital,hospital,aerial bombardment,3,11,Confirmed"""
+
+# The report is written into the demo's folder, stamped with a fixed time so that every
+# build of the demo gives the same bytes.
+REPORT_NAME = "report.html"
+REPORT_TIME = "2019-04-01T00:00:00Z"
 
 DEMO_CUSTODY = "written for the Siteline demonstration case (fictional material)"
 
@@ -224,7 +239,6 @@ EVIDENCE = {
         "published": "2019-03-15",
         "claimed_location": Location(14.0512, -33.2087, "locality"),
         "credibility": 2,
-        "verification_status": "verified",
         "language": "en",
     },
     "post_night": {
@@ -236,7 +250,6 @@ EVIDENCE = {
         "published": "2019-03-14T02:31Z",
         "claimed_location": Location(14.0518, -33.2080, "vicinity"),
         "credibility": 3,
-        "verification_status": "in_review",
         "language": "en",
     },
     "post_morning": {
@@ -247,6 +260,18 @@ EVIDENCE = {
         "source_url": "https://social.example.org/OldQuarterWatch/status/1017",
         "published": "2019-03-14T07",
         "claimed_location": Location(14.0512, -33.2087, "vicinity"),
+        "credibility": 3,
+        "language": "en",
+    },
+    "post_ilyan": {
+        "kind": "social_post",
+        "title": "@IlyanStaff: shells hit the east gate",
+        "text": POST_ILYAN,
+        "source": "ilyan_staff",
+        "site": "children",
+        "source_url": "https://social.example.org/IlyanStaff/status/2044",
+        "published": "2019-03-17T21:12Z",
+        "claimed_location": Location(14.0580, -33.1948, "vicinity"),
         "credibility": 3,
         "language": "en",
     },
@@ -262,7 +287,6 @@ EVIDENCE = {
         "published": "2019-03-14T07",
         "claimed_location": CENTRE,
         "credibility": 3,
-        "verification_status": "verified",
         "sensitivity": "restricted",
     },
     "scene_before": {
@@ -275,7 +299,6 @@ EVIDENCE = {
         "captured": "2019-03-11T10:14:07Z",
         "claimed_location": Location(14.0512, -33.2087, "vicinity"),
         "credibility": 2,
-        "verification_status": "verified",
         "native": {"provider_scene_id": "OSDI-DEMO-20190311-A", "gsd_m": 0.5},
     },
     "scene_after": {
@@ -288,7 +311,6 @@ EVIDENCE = {
         "captured": "2019-03-15T10:02:41Z",
         "claimed_location": Location(14.0512, -33.2087, "vicinity"),
         "credibility": 2,
-        "verification_status": "verified",
         "native": {"provider_scene_id": "OSDI-DEMO-20190315-B", "gsd_m": 0.5},
     },
     "statement": {
@@ -328,32 +350,6 @@ TESTIMONY_ITEM = {
     "language": "en",
 }
 
-INCIDENT = {
-    "title": "Airstrike on Vessarin General Hospital",
-    "window_start": "2019-03-14T02:15Z",
-    "window_end": "2019-03-14T02:40Z",
-    "type": "airstrike",
-    "weapon": "air-dropped bombs, type not identified",
-    "perpetrator": "Karand air force (alleged)",
-    "killed": 3,
-    "injured": 11,
-    "damage_class": "severe",
-    "certainty": "confirmed",
-    "description": "Two blasts struck the courtyard and the east wing during the night shift.",
-    "native": {"who_ssa_certainty": "Confirmed"},
-}
-
-LINKS = [
-    ("post_night", "supports", "Posted at 02:31 from the next street: two blasts, minutes old."),
-    ("photo", "supports", "Geolocated to the courtyard; shows debris and the damaged east wing."),
-    ("post_morning", "context", "Describes the damage and the move of patients at 07:00."),
-    ("scene_before", "context", "Roof of the east wing intact and courtyard clear on 11 March."),
-    ("scene_after", "supports", "A crater in the courtyard and a broken roof on 15 March."),
-    ("testimony", "supports", "A nurse inside the east wing describes both blasts and the crater."),
-    ("article", "supports", "Staff accounts of the dead and injured, published the next day."),
-    ("dataset_row", "supports", "The monitor records the attack as confirmed, 3 killed, 11 hurt."),
-    ("statement", "contradicts", "The defence office calls the strike fabricated."),
-]
 
 CLAIM = {
     "speaker": "Spokesperson, Karand Defence Communications Office",
@@ -363,13 +359,6 @@ CLAIM = {
     "period_start": "2019-03-10",
     "period_end": "2019-03-15",
 }
-
-VERDICT_REASONS = (
-    "Scene #{scene_before} (11 March) shows the east wing roof intact and the courtyard "
-    "clear; scene #{scene_after} (15 March) shows a crater in the courtyard and the roof "
-    "broken. Photo #{photo} and testimony #{testimony} place the damage in the night of "
-    "14 March, inside the claimed period."
-)
 
 
 # Building.
@@ -387,6 +376,9 @@ def build_demo(folder: Path, key_file: Path | None = None, replace: bool = False
         general = sites.find_site(case, ids["sites"]["general"])
         imagery = demo_imagery.add_and_compare(case, general, ids["sources"]["orbital"])
         media = demo_media.add_media(case)
+        after_scene = imagery["scenes"]["after"]
+        findings = demo_findings.make_findings(case, ids["evidence"], ids["sites"], after_scene)
+        written = build_report(case, folder / REPORT_NAME, generated_at=REPORT_TIME)
         report = audit.verify(case)
         counts = cases.summary(case)
     except BaseException:
@@ -403,6 +395,8 @@ def build_demo(folder: Path, key_file: Path | None = None, replace: bool = False
         "ingest": ingested.as_dict(),
         "imagery": imagery,
         "media": media,
+        "findings": findings,
+        "report": written,
         "audit": {
             "ok": report.ok,
             "entries": report.entries,
@@ -450,25 +444,24 @@ def _key_for(folder: Path, key_file: Path | None) -> tuple[Path, bool]:
 def _fill(case: Case) -> dict:
     site_ids = {key: sites.add_site(case, site)["id"] for key, site in SITES.items()}
     source_ids = {key: sources.add_source(case, source)["id"] for key, source in SOURCES.items()}
-    evidence_ids = _add_evidence(case, site_ids["general"], source_ids)
+    evidence_ids = _add_evidence(case, site_ids, source_ids)
     derived_id = _add_thumbnail(case, evidence_ids["photo"])
-    incident_id, link_ids = _add_incident(case, site_ids["general"], evidence_ids)
     claim_id = _add_claim(case, site_ids["general"], evidence_ids)
     return {
         "sites": site_ids,
         "sources": source_ids,
         "evidence": evidence_ids,
         "derived": derived_id,
-        "incident": incident_id,
-        "links": link_ids,
         "claim": claim_id,
     }
 
 
-def _item(spec: dict, site_id: int, source_ids: dict) -> EvidenceItem:
+def _item(spec: dict, site_ids: dict, source_ids: dict) -> EvidenceItem:
     fields = {key: value for key, value in spec.items() if key != "source"}
     for name in ("published", "captured", "collected"):
         fields[name] = _time(spec.get(name))
+    fields.pop("site", None)
+    site_id = site_ids[spec.get("site", "general")]  # filed under the General unless said
     return EvidenceItem(site_id=site_id, source_id=source_ids[spec["source"]], **fields)
 
 
@@ -478,11 +471,11 @@ def _custody(spec: dict) -> Custody:
     )
 
 
-def _add_evidence(case: Case, site_id: int, source_ids: dict) -> dict[str, int]:
-    batch = [(_item(spec, site_id, source_ids), _custody(spec)) for spec in EVIDENCE.values()]
+def _add_evidence(case: Case, site_ids: dict, source_ids: dict) -> dict[str, int]:
+    batch = [(_item(spec, site_ids, source_ids), _custody(spec)) for spec in EVIDENCE.values()]
     added = evidence.add_many(case, batch)
     ids = {key: record["id"] for key, record in zip(EVIDENCE, added, strict=True)}
-    testimony = _item(TESTIMONY_ITEM, site_id, source_ids)
+    testimony = _item(TESTIMONY_ITEM, site_ids, source_ids)
     ids["testimony"] = evidence.add_evidence(case, testimony, _custody(TESTIMONY_ITEM))["id"]
     return ids
 
@@ -502,23 +495,8 @@ def _add_thumbnail(case: Case, photo_id: int) -> int:
     return derived.add_derived(case, thumbnail)["id"]
 
 
-def _add_incident(case: Case, site_id: int, evidence_ids: dict) -> tuple[int, list[int]]:
-    spec = dict(INCIDENT)
-    window = {name: _time(spec.pop(name)) for name in ("window_start", "window_end")}
-    incident_id = incidents.add_incident(case, Incident(site_id=site_id, **window, **spec))["id"]
-    link_ids = [
-        incidents.link_evidence(
-            case, EvidenceLink(incident_id, evidence_ids[key], role, rationale)
-        )["id"]
-        for key, role, rationale in LINKS
-    ]
-    return incident_id, link_ids
-
-
 def _add_claim(case: Case, site_id: int, evidence_ids: dict) -> int:
     spec = dict(CLAIM)
     times = {name: _time(spec.pop(name)) for name in ("stated", "period_start", "period_end")}
     claim = Claim(**spec, **times, site_id=site_id, evidence_id=evidence_ids["statement"])
-    claim_id = claims.add_claim(case, claim)["id"]
-    claims.set_verdict(case, claim_id, "contradicted", VERDICT_REASONS.format(**evidence_ids))
-    return claim_id
+    return claims.add_claim(case, claim)["id"]

@@ -23,7 +23,7 @@ FOLLOW_UP_DATE = "2019-03-20"
 FOLLOW_UP = """\
 Second hospital in Vessarin reports damage as aid groups count the strikes
 
-Staff at Saint Ilyan Children's Hospital said on Monday that blast damage from last week's strike on the Old Quarter has closed two of its wards. Medics at Vessarin General Hospital are still treating patients in tents in the car park.
+Staff at Saint Ilyan Children's Hospital said on Monday that shells hit the hospital's east gate late on Sunday, four days after the strike on the Old Quarter, closing two of its wards. Medics at Vessarin General Hospital are still treating patients in tents in the car park.
 
 The Health Attacks Monitor said it had recorded 4 attacks on health care in Vessarin in the last 3 months. Its field coordinator, Mara Selt, said: “Every one of these hospitals was on the deconfliction list.”
 

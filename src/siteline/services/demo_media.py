@@ -22,7 +22,7 @@ from siteline.services.media_match import clusters
 from siteline.store.case_folder import Case
 
 HOSPITAL = (14.0512, -33.2087)  # Vessarin General Hospital, as the demo places it
-TAKEN = "2019:03:12 09:40:00"
+TAKEN = "2019:03:14 09:40:00"  # the morning after the strike, local time
 OFFSET = "+02:00"
 CLIP_SECONDS, CLIP_FPS, CLIP_SIZE = 4, 10, (320, 240)
 
@@ -46,7 +46,7 @@ def write_media(folder: Path) -> list[Path]:
     east_wing, car_park = scene(1203), scene(1207)
     paths = [
         _photo(folder / "general-east-wing.jpg", east_wing, TAKEN),
-        _photo(folder / "general-car-park.jpg", car_park, "2019:03:12 09:43:00"),
+        _photo(folder / "general-car-park.jpg", car_park, "2019:03:14 09:43:00"),
         _photo(folder / "repost-cropped.jpg", _reposted(east_wing), None, quality=70),
     ]
     clip_frames = _clip_frames()
@@ -96,7 +96,7 @@ def _clip_frames() -> list[np.ndarray]:
 
 def _clip(path: Path, frames: list[np.ndarray]) -> Path:
     with av.open(str(path), "w") as container:
-        container.metadata["creation_time"] = "2019-03-12T07:45:00.000000Z"
+        container.metadata["creation_time"] = "2019-03-14T07:45:00.000000Z"
         stream = container.add_stream("mpeg4", rate=CLIP_FPS)
         stream.width, stream.height = CLIP_SIZE
         stream.pix_fmt = "yuv420p"

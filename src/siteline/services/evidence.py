@@ -13,9 +13,12 @@ from sqlalchemy import func, or_, select
 from siteline import __version__
 from siteline.domain.entities import Custody, EvidenceItem
 from siteline.domain.values import FuzzyTime, Location
-from siteline.domain.vocabularies import EvidenceKind, Sensitivity, VerificationStatus, parse_term
+from siteline.domain.vocabularies import EvidenceKind, Sensitivity, parse_term
 from siteline.errors import Duplicate, InvalidInput, NotFound
 from siteline.services.cases import ensure_key_recorded
+from siteline.services.findings import refreshes_findings
+from siteline.services.sealing import blob_context, sealed_context  # noqa: F401 (re-exported)
+from siteline.services.workflow_setting import workflow_in, workflow_of
 from siteline.store import audit
 from siteline.store.blobs import sha256_hex
 from siteline.store.canonical import compact_json
@@ -80,10 +83,12 @@ def add_items(
             files.append((on_disk, stored_digest))
             blob_rows.append(_blob_row(item, digest, stored_digest, now))
     transaction.write_new_blobs(files)
+    # Every item starts at the workflow's first status; only `siteline review` moves it.
+    initial = workflow_in(transaction.connection).initial
     records, custody_rows = [], []
     for (item, how), digest in zip(items, digests, strict=True):
         evidence_id = transaction.next_id("evidence")
-        records.append(_evidence_row(case, item, evidence_id, digest, how, now))
+        records.append(_evidence_row(case, item, evidence_id, digest, how, now, initial))
         custody_rows.append(_custody_row(case, how, evidence_id, digest, now))
     transaction.insert_many("blob", blob_rows)
     added = transaction.insert_many("evidence", records)
@@ -162,16 +167,14 @@ def _blob_row(item: EvidenceItem, digest: str, stored_digest: str, now: str) -> 
     }
 
 
-def blob_context(digest: str) -> str:
-    return f"blob:{digest}"
-
-
-def sealed_context(evidence_id: int) -> str:
-    return f"evidence:{evidence_id}"
-
-
 def _evidence_row(
-    case: Case, item: EvidenceItem, evidence_id: int, digest: str, how: Custody, now: str
+    case: Case,
+    item: EvidenceItem,
+    evidence_id: int,
+    digest: str,
+    how: Custody,
+    now: str,
+    status: str,
 ) -> dict:
     row = {
         "id": evidence_id,
@@ -184,7 +187,7 @@ def _evidence_row(
         "site_id": item.site_id,
         "source_url": item.source_url or how.source_url,
         "credibility": item.credibility,
-        "verification_status": item.verification_status.value,
+        "verification_status": status,
         "sensitivity": item.sensitivity.value,
         "graphic": item.graphic,
         "language": item.language,
@@ -300,9 +303,9 @@ def list_evidence(
             evidence.c.sensitivity == parse_term(Sensitivity, sensitivity, "sensitivity").value
         )
     if status:
-        conditions.append(
-            evidence.c.verification_status == parse_term(VerificationStatus, status, "status").value
-        )
+        workflow = workflow_of(case)
+        wanted = workflow.stored_names(workflow.parse_status(status, "status"))
+        conditions.append(evidence.c.verification_status.in_(wanted))
     if published_from:
         conditions.append(evidence.c.published_at >= published_from.stored)
     if published_to:
@@ -453,6 +456,7 @@ def read_original(case: Case, evidence_id: int) -> bytes:
 # Changing.
 
 
+@refreshes_findings
 def update_evidence(
     case: Case,
     evidence_id: int,
@@ -462,12 +466,17 @@ def update_evidence(
     site_id: int | None = None,
     title: str | None = None,
 ) -> dict:
-    """The assessments that change as verification goes on; the material itself never does."""
+    """The assessments that change as verification goes on; the material itself never does.
+
+    The status is not among them: it changes only through the verification workflow, one
+    reviewed step at a time (`services.verification.transition`, `siteline review`)."""
+    if verification_status is not None:
+        raise InvalidInput(
+            "verification_status",
+            "the verification status changes only through the case's workflow: use "
+            "'siteline review ITEM STATUS' (services.verification.transition)",
+        )
     changes: dict = {}
-    if verification_status:
-        changes["verification_status"] = parse_term(
-            VerificationStatus, verification_status, "status"
-        ).value
     if credibility is not None:
         if not 1 <= credibility <= 6:
             raise InvalidInput("credibility", f"{credibility} is outside 1..6 (Admiralty code)")
@@ -484,6 +493,7 @@ def update_evidence(
         return transaction.update("evidence", evidence_id, changes)
 
 
+@refreshes_findings
 def delete_evidence(case: Case, evidence_id: int, reason: str) -> dict:
     if not reason or not reason.strip():
         raise InvalidInput(

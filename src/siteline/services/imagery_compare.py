@@ -29,6 +29,7 @@ from siteline.imagery.figure import CAPTION, FigureInput, render_change_figure
 from siteline.imagery.grid import Grid, check_cover, make_grid, site_polygon_wgs84
 from siteline.imagery.model import ChangeModel
 from siteline.services import derived, sites
+from siteline.services.findings import refreshes_findings
 from siteline.services.imagery import opened_scene, scene_record
 from siteline.store.blobs import sha256_hex
 from siteline.store.case_folder import Case
@@ -39,6 +40,7 @@ DEFAULT_RADIUS_M = 50.0
 WHAT_IT_SHOWS = CAPTION
 
 
+@refreshes_findings
 def compare_scenes(
     case: Case,
     site_reference: str | int,

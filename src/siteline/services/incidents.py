@@ -9,8 +9,10 @@ from sqlalchemy import select
 from siteline.domain.entities import EvidenceLink, Incident
 from siteline.domain.values import FuzzyTime
 from siteline.errors import Duplicate, NotFound
+from siteline.services.findings import refreshes_findings
 from siteline.store.case_folder import Case
 from siteline.store.schema import evidence, evidence_links, incidents, sites
+from siteline.store.transaction import Transaction
 
 
 def time_columns(name: str, value: FuzzyTime | None) -> dict:
@@ -20,31 +22,39 @@ def time_columns(name: str, value: FuzzyTime | None) -> dict:
     }
 
 
+@refreshes_findings
 def add_incident(case: Case, incident: Incident) -> dict:
     with case.write() as transaction:
         transaction.require("site", incident.site_id, field="site")
-        return transaction.insert(
-            "incident",
-            {
-                "site_id": incident.site_id,
-                "title": incident.title,
-                **time_columns("window_start", incident.window_start),
-                **time_columns("window_end", incident.window_end),
-                "type": incident.type.value,
-                "weapon": incident.weapon,
-                "perpetrator": incident.perpetrator,
-                "killed": incident.killed,
-                "injured": incident.injured,
-                "damage_class": incident.damage_class.value if incident.damage_class else None,
-                "certainty": incident.certainty.value,
-                "description": incident.description,
-                "native": json.dumps(incident.native, ensure_ascii=False, sort_keys=True)
-                if incident.native
-                else None,
-            },
-        )
+        return insert_incident(transaction, incident)
 
 
+def insert_incident(transaction: Transaction, incident: Incident) -> dict:
+    """Writes the incident in a transaction the caller holds (confirming a link proposal
+    makes the incident and its links in one)."""
+    return transaction.insert(
+        "incident",
+        {
+            "site_id": incident.site_id,
+            "title": incident.title,
+            **time_columns("window_start", incident.window_start),
+            **time_columns("window_end", incident.window_end),
+            "type": incident.type.value,
+            "weapon": incident.weapon,
+            "perpetrator": incident.perpetrator,
+            "killed": incident.killed,
+            "injured": incident.injured,
+            "damage_class": incident.damage_class.value if incident.damage_class else None,
+            "certainty": incident.certainty.value,
+            "description": incident.description,
+            "native": json.dumps(incident.native, ensure_ascii=False, sort_keys=True)
+            if incident.native
+            else None,
+        },
+    )
+
+
+@refreshes_findings
 def link_evidence(case: Case, link: EvidenceLink) -> dict:
     with case.write() as transaction:
         transaction.require("incident", link.incident_id, field="incident")
