@@ -12,9 +12,10 @@ from click.testing import CliRunner
 from conftest import shared_data
 
 from siteline.cli import cli
+from siteline.domain.workflow import Workflow
 from siteline.errors import InvalidInput
 from siteline.ingest.datasets import parse_dataset
-from siteline.services import audit, cases, evidence
+from siteline.services import audit, cases, evidence, verification
 from siteline.services.export_datasets import export_acled
 from siteline.services.ingest_datasets import candidate_of, ingest_datasets
 
@@ -121,3 +122,22 @@ def test_an_export_of_a_case_without_acled_rows_is_refused(case, tmp_path):
     with pytest.raises(InvalidInput, match="no ACLED rows"):
         export_acled(case, tmp_path / "out.csv")
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_rows_start_at_the_first_status_of_the_case_workflow(case):
+    """Rows are made in another process with the default first status; a case whose
+    workflow starts elsewhere stores its own first status."""
+    workflow = {
+        "statuses": ["received", "checked", "set_aside"],
+        "initial": "received",
+        "transitions": {"received": ["checked"]},
+        "from_any": ["set_aside"],
+        "verified": "checked",
+        "discarded": "set_aside",
+        "note_required": ["set_aside"],
+    }
+    verification.set_workflow(case, Workflow.from_dict(workflow))
+    ingest_datasets(case, [FIXTURES / "acled_quoted_crlf.csv"])
+    statuses = {item["verification_status"] for item in evidence.list_evidence(case)}
+    assert statuses == {"received"}
+    assert audit.verify(case).ok

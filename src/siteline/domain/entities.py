@@ -34,7 +34,6 @@ from siteline.domain.vocabularies import (
     SiteKind,
     SourceKind,
     Verdict,
-    VerificationStatus,
     parse_term,
 )
 from siteline.errors import InvalidInput
@@ -134,7 +133,9 @@ _CONFIDENTIAL = Sensitivity.CONFIDENTIAL
 
 @dataclass
 class EvidenceItem:
-    """One piece of material, with what is known of its times, place and standing."""
+    """One piece of material, with what is known of its times, place and standing. Its
+    verification status is not given here: every item starts at the case's workflow's
+    first status and moves only through `siteline review` (services/verification.py)."""
 
     kind: EvidenceKind | str
     title: str | None = None
@@ -151,7 +152,6 @@ class EvidenceItem:
     claimed_location: Location | None = None
     verified_location: Location | None = None
     credibility: int = 6
-    verification_status: VerificationStatus | str = VerificationStatus.COLLECTED
     sensitivity: Sensitivity | str = Sensitivity.PUBLIC
     graphic: bool = False
     language: str | None = None
@@ -169,9 +169,6 @@ class EvidenceItem:
 
     def __post_init__(self) -> None:
         self.kind = parse_term(EvidenceKind, self.kind, "kind")
-        self.verification_status = parse_term(
-            VerificationStatus, self.verification_status, "status"
-        )
         self.sensitivity = parse_term(Sensitivity, self.sensitivity, "sensitivity")
         if self.kind is EvidenceKind.TESTIMONY:
             # Testimony identifies a witness by its content: it is always confidential.

@@ -59,7 +59,7 @@ ROW_COLUMNS = (
     "within_id",
 )
 _KIND = EvidenceKind.DATASET_ROW.value
-_UNVERIFIED = VerificationStatus.COLLECTED.value
+DEFAULT_STATUS = VerificationStatus.COLLECTED.value  # the default workflow's first
 _PUBLIC = Sensitivity.PUBLIC.value
 _UNGRADED = 6  # Admiralty credibility 6: cannot be judged (yet)
 
@@ -131,7 +131,7 @@ def row_values(row: DatasetRow, file_name: str, now: str) -> tuple[str, tuple, t
         float(place.lon) if place else None,
         place.precision.value if place else None,
         _UNGRADED,
-        _UNVERIFIED,
+        DEFAULT_STATUS,
         _PUBLIC,
         False,
         native,

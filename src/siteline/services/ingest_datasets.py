@@ -22,7 +22,12 @@ from siteline import __version__
 from siteline.domain.entities import Custody, EvidenceItem
 from siteline.errors import InvalidInput
 from siteline.ingest.model import RowProblem
-from siteline.services.dataset_rows import ROW_COLUMNS, candidate_of, file_messages
+from siteline.services.dataset_rows import (
+    DEFAULT_STATUS,
+    ROW_COLUMNS,
+    candidate_of,
+    file_messages,
+)
 from siteline.services.ingest import (
     IngestReport,
     KeyedRow,
@@ -32,6 +37,7 @@ from siteline.services.ingest import (
     input_files,
 )
 from siteline.services.second_process import items_from_second_process
+from siteline.services.workflow_setting import workflow_in
 from siteline.store.case_folder import Case
 from siteline.store.transaction import utc_now_stored
 
@@ -87,6 +93,10 @@ def _input_bytes(files: list[Path]) -> int:
 def _write(case, transaction, files: list[Path], messages, report: IngestReport) -> None:
     """Each file's own item once it is known to be a dataset, then its rows chunk by chunk."""
     file_ids: dict[int, int | None] = {}
+    # Rows are made in the reading process with the default workflow's first status; a case
+    # whose workflow starts elsewhere gets its own first status instead.
+    initial = workflow_in(transaction.connection).initial
+    restate = initial != DEFAULT_STATUS
     for message in messages:
         what, index = message[0], message[1]
         path = files[index]
@@ -96,13 +106,21 @@ def _write(case, transaction, files: list[Path], messages, report: IngestReport)
             within_id = file_ids[index]
             if within_id is not None:
                 keyed = [
-                    KeyedRow(key, (*values, within_id), content) for key, values, content in rows
+                    KeyedRow(key, _restated((*values, within_id), initial), content)
+                    if restate
+                    else KeyedRow(key, (*values, within_id), content)
+                    for key, values, content in rows
                 ]
                 add_keyed_rows(transaction, ROW_COLUMNS, keyed, report)
         elif what == "opened":
             file_ids[index] = _add_file(case, transaction, path, message[2], report)
         else:
             report.problems.append(RowProblem(str(path), None, message[2]))
+
+
+def _restated(values: tuple, status: str) -> tuple:
+    place = ROW_COLUMNS.index("verification_status")
+    return (*values[:place], status, *values[place + 1 :])
 
 
 def _add_file(case, transaction, path: Path, dataset: str, report: IngestReport) -> int | None:
