@@ -137,6 +137,16 @@ def test_show_gives_the_whole_history(case, places, photo_file):
     assert seqs == sorted(seqs)
 
 
+def test_show_gives_the_admiralty_grade(case, places, photo_file):
+    graded = sources.add_source(case, Source("Monitor", kind="ngo", reliability="B"))
+    item = add_file(case, photo_file, source_id=graded["id"], credibility=2)
+    assert evidence.show_evidence(case, item["id"])["grade"] == "B2"
+    text = evidence.add_evidence(
+        case, EvidenceItem(kind="statement", text="no source"), Custody(method="typed")
+    )
+    assert evidence.show_evidence(case, text["id"])["grade"] == "F6"  # none given: ungraded
+
+
 # Finding.
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 
 from siteline import __version__
+from siteline.analysis.grades import admiralty
 from siteline.domain.entities import Custody, EvidenceItem
 from siteline.domain.values import FuzzyTime, Location
 from siteline.domain.vocabularies import EvidenceKind, Sensitivity, parse_term
@@ -31,6 +32,7 @@ from siteline.store.schema import (
     evidence,
     evidence_links,
     evidence_relations,
+    sources,
 )
 from siteline.store.transaction import Transaction, utc_now_stored
 
@@ -344,10 +346,21 @@ def get_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
     return item
 
 
+def _grade(connection, item: dict) -> str:
+    """The item's Admiralty grade, its source's reliability and its credibility: "B2"."""
+    reliability = None
+    if item["source_id"] is not None:
+        reliability = connection.execute(
+            select(sources.c.reliability).where(sources.c.id == item["source_id"])
+        ).scalar()
+    return admiralty(reliability, item["credibility"])
+
+
 def show_evidence(case: Case, evidence_id: int, reveal: bool = False) -> dict:
     """An item with its custody records, incident links, derived items and full history."""
     item = get_evidence(case, evidence_id, reveal)
     with case.read() as connection:
+        item["grade"] = _grade(connection, item)
         item["custody"] = _custody_of(connection, evidence_id)
         if not item["custody"] and item["within_id"] is not None:
             # Rows of a dataset share the custody of their file, which names how it came.
