@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Leaflet and htmx for the workbench, fetched with npm when missing (scripts/web-assets.sh).
+WEB_ASSETS := src/siteline/web/static/vendor/leaflet/leaflet.js
+
+$(WEB_ASSETS):
+	scripts/web-assets.sh
+
+install: $(STAMP) $(WEB_ASSETS)
 
 demo: install pdf-deps
 	$(BIN)/siteline demo $(DEMO_CASE) --replace
@@ -39,6 +45,7 @@ bench: install postgres
 	$(BIN)/python benchmarks/bench_article_posts.py
 	$(BIN)/python benchmarks/bench_dataset_parse.py
 	$(BIN)/python benchmarks/bench_dataset_ingest.py
+	$(BIN)/python benchmarks/bench_search.py
 	$(BIN)/python benchmarks/bench_imagery_accuracy.py
 	$(BIN)/python benchmarks/bench_imagery_model.py
 	$(BIN)/python benchmarks/bench_imagery_compare.py

@@ -22,6 +22,7 @@ from siteline.cli import (
     places,
     reporting,
     verification,
+    web,
 )
 from siteline.errors import SitelineError
 
@@ -80,6 +81,7 @@ for module in (
     extract,
     imagery,
     media,
+    web,
 ):
     for command in module.COMMANDS:
         cli.add_command(command)

@@ -19,7 +19,7 @@ from siteline.cli.output import (
 from siteline.domain.entities import Custody, DerivedItem, EvidenceItem
 from siteline.domain.vocabularies import EvidenceKind, Sensitivity
 from siteline.errors import InvalidInput
-from siteline.services import derived, evidence, sites, sources
+from siteline.services import derived, evidence, search, sites, sources
 
 
 @click.group("evidence")
@@ -178,6 +178,54 @@ def evidence_list(
         row["text"] = SEALED if row["sealed"] else row["text"]
     columns = ["id", "kind", "title", "published_at", "sensitivity", "verification_status", "text"]
     emit_table(rows, columns + (["deleted_at"] if deleted else []), as_json)
+
+
+@evidence_group.command("search")
+@click.argument("query")
+@click.option("--kind", help="Only items of this kind.")
+@click.option("--site", "site_ref", help="Only items about this site (number, name or alias).")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=int,
+    help=f"At most this many items (up to {search.MAX_LIMIT}).",
+)
+@click.option("--after", "cursor", help="The cursor a previous page printed: its next page.")
+@json_option
+@pass_context
+def evidence_search(ctx, query, kind, site_ref, limit, cursor, as_json) -> None:
+    """Search titles, texts, file names, authors and addresses: words (all must match),
+    "quoted phrases" and prefixes (hosp*). Sealed text is never searched."""
+    case = ctx.case
+    found = search.search_evidence(
+        case,
+        query,
+        sensitivities=list(Sensitivity),  # a terminal user sees every item, as with list
+        kind=kind,
+        site_id=sites.find_site(case, site_ref, "--site")["id"] if site_ref else None,
+        cursor=cursor,
+        limit=limit,
+    )
+    if as_json:
+        emit_json(found)
+        return
+    if not found["items"]:
+        click.echo("(none)")
+    for item in found["items"]:
+        published = (item["published_at"] or "-")[:10]
+        title = item["title"] or item["original_filename"] or "(no title)"
+        click.echo(f"#{item['id']}  {item['kind']}  {published}  {item['sensitivity']}  {title}")
+        if item["snippet"]:
+            marked = "".join(
+                f"[{part['text']}]" if part["match"] else part["text"]
+                for part in item["snippet"]["parts"]
+            )
+            click.echo(f"    {item['snippet']['field']}: {marked}")
+    order = "by relevance" if found["order"] == "relevance" else "most recently added first"
+    click.echo(f"({len(found['items'])} shown, {order})")
+    if found["next"]:
+        click.echo(f"more: --after {found['next']}")
 
 
 @evidence_group.command("show")

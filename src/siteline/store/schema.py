@@ -400,3 +400,77 @@ Index("ix_media_matches_matched_id", media_matches.c.matched_id)
 Index("ix_settings_name", settings.c.name)
 Index("ix_reviews_evidence_id", reviews.c.evidence_id)
 Index("ix_link_proposals_key", link_proposals.c.key)
+
+# Added by migration 0006: the people who may work in a case through the web workbench.
+# Accounts and tokens are audited; the secrets that prove who someone is (password hashes,
+# token digests) and the operational tables (sessions, sign-in attempts) are not, so that
+# they never reach the audit chain or a bundle.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("role", String(20), nullable=False),  # see domain.roles.ROLES
+    Column("disabled_at", String(20)),
+    *_lifecycle(),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("password_hash", Text, nullable=False),  # argon2id, in its own encoded form
+    Column("updated_at", String(20), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("revoked_at", String(20)),
+    *_lifecycle(),
+)
+
+# A token's digest and last use: kept apart from `api_tokens` because the last use changes
+# on every request (the audit chain would otherwise grow with every call) and because the
+# digest is what a presented token is checked against.
+token_secrets = Table(
+    "token_secrets",
+    metadata,
+    Column("token_id", Integer, ForeignKey("api_tokens.id"), primary_key=True),
+    Column("token_sha256", String(64), nullable=False),  # never the token itself
+    Column("last_used_at", String(20)),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),  # of the cookie's value
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", String(20), nullable=False),
+    Column("expires_at", String(20), nullable=False),
+    Column("ended_at", String(20)),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", String(20), nullable=False),
+    Column("ok", Boolean, nullable=False),
+)
+
+AUDITED_TABLES["account"] = accounts
+AUDITED_TABLES["token"] = api_tokens
+
+# Created by migration 0006.
+Index("ix_accounts_name", accounts.c.name, unique=True)
+Index("ix_api_tokens_account_id", api_tokens.c.account_id)
+Index("ix_token_secrets_sha256", token_secrets.c.token_sha256, unique=True)
+Index("ix_web_sessions_account_id", web_sessions.c.account_id)
+Index("ix_login_attempts_at", login_attempts.c.at)
