@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
+import socket
 import struct
+import subprocess
+import sys
+import time
 import zlib
 from pathlib import Path
 
+import httpx
 import pytest
 
 from siteline.errors import CaseError, KeyRequired
@@ -288,7 +295,7 @@ def test_the_command_says_what_it_made(case_dir):
     from siteline.cli import cli
 
     folder = case_dir("demo-cli")
-    result = CliRunner().invoke(cli, ["demo", str(folder)], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["demo", str(folder), "--no-serve"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     output = result.output
     assert f"in {folder}" in output
@@ -337,3 +344,45 @@ def test_the_demo_finds_the_reposted_copy_and_the_still_and_who_came_first(demo)
     assert items["general-car-park.jpg"] not in {
         item["evidence_id"] for cluster in found for item in cluster["items"]
     }
+
+
+def test_siteline_demo_serves_the_case_with_a_demo_login(tmp_path):
+    """`siteline demo` ends by serving the case: its address and login are printed, and the
+    login signs in over real HTTP on loopback. SQLite, as the README's first command runs."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-c", "from siteline.cli import main; main()"]
+    process = subprocess.Popen(
+        [*command, "demo", str(tmp_path / "demo"), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        printed = ""
+        while "sign in as" not in printed:
+            line = process.stderr.readline()
+            assert line, f"siteline demo ended without serving (exit {process.poll()})"
+            printed += line
+        found = re.search(
+            r"http://127\.0\.0\.1:(\d+)/ +sign in as '(\w+)' with the password (\S+)", printed
+        )
+        assert found and int(found.group(1)) == port
+        name, password = found.group(2), found.group(3)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            for _ in range(100):  # uvicorn starts listening a moment after the line above
+                try:
+                    client.get("/login")
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.1)
+            answer = client.post("/api/session", json={"name": name, "password": password})
+            assert answer.status_code == 200, answer.text
+            me = client.get("/api/me").json()
+            assert (me["name"], me["role"]) == ("demo", "owner")
+            wrong = client.post("/api/session", json={"name": name, "password": password + "x"})
+            assert wrong.status_code == 401
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)

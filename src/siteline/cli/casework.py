@@ -140,17 +140,40 @@ def import_bundle(ctx, bundle, folder) -> None:
 @click.command("demo")
 @click.argument("folder", default="demo-case", type=click.Path(file_okay=False))
 @click.option("--replace", is_flag=True, help="Replace an earlier demo case in FOLDER.")
+@click.option(
+    "--serve/--no-serve",
+    default=True,
+    show_default=True,
+    help="Then serve the case in the workbench, with a demo login, until stopped.",
+)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Its port."
+)
 @json_option
 @pass_context
-def demo(ctx, folder, replace, as_json) -> None:
-    """Build the fictional demonstration case in FOLDER and say what it made."""
+def demo(ctx, folder, replace, serve, port, as_json) -> None:
+    """Build the fictional demonstration case in FOLDER, say what it made, and serve it."""
+    from siteline.cli.web import run_workbench
     from siteline.services import demo as demo_service
 
     summary = demo_service.build_demo(Path(folder), ctx.key_file, replace=replace)
     if as_json:
         emit_json(summary)
+    else:
+        _describe_demo(summary)
+    if not serve:
         return
-    _describe_demo(summary)
+    case = cases.open_case(Path(folder), Path(summary["key_file"]))
+    try:
+        name, password = demo_service.add_demo_login(case)
+        click.echo(
+            f"\nThe workbench: http://127.0.0.1:{port}/  sign in as {name!r} with the password "
+            f"{password} (made for this demo; an owner). Ctrl-C stops it.",
+            err=True,
+        )
+        run_workbench(case, port=port)
+    finally:
+        case.close()
 
 
 def _describe_change(imagery: dict) -> None:

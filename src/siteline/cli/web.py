@@ -171,6 +171,20 @@ def is_loopback(host: str) -> bool:
 @pass_context
 def serve(ctx, case_folder, host, port, tile_url, public, secure_cookies) -> None:
     """Run the web workbench over the case (CASE, or the -C case) until stopped."""
+    if case_folder:
+        ctx.case_path = Path(case_folder)
+    run_workbench(ctx.case, host, port, tile_url, public, secure_cookies)
+
+
+def run_workbench(
+    case,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    tile_url: str | None = None,
+    public: bool = False,
+    secure_cookies: bool | None = None,
+) -> None:
+    """Serves the workbench over an open case until stopped (Ctrl-C)."""
     import uvicorn
 
     from siteline.web.app import create_app
@@ -187,10 +201,8 @@ def serve(ctx, case_folder, host, port, tile_url, public, secure_cookies) -> Non
             "so put the workbench behind a reverse proxy with TLS (HTTPS)",
             err=True,
         )
-    if case_folder:
-        ctx.case_path = Path(case_folder)
     secure = public if secure_cookies is None else secure_cookies
-    app = create_app(ctx.case, tile_url=tile_url, secure_cookies=secure)
+    app = create_app(case, tile_url=tile_url, secure_cookies=secure)
     click.echo(f"Siteline workbench for {app.state.case_name!r} at http://{host}:{port}/", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
 

@@ -13,6 +13,7 @@ claim is set against the evidence and found contradicted.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import struct
 import zlib
@@ -31,6 +32,7 @@ from siteline.domain.values import FuzzyTime, Location
 from siteline.errors import CaseError
 from siteline.keys import write_new_key
 from siteline.services import (
+    accounts,
     audit,
     cases,
     claims,
@@ -170,6 +172,7 @@ HAM-DEMO-0042,2019-03-14,Vessarin General Hospital,hospital,aerial bombardment,3
 # The report is written into the demo's folder, stamped with a fixed time so that every
 # build of the demo gives the same bytes.
 REPORT_NAME = "report.html"
+DEMO_LOGIN = "demo"
 REPORT_TIME = "2019-04-01T00:00:00Z"
 
 DEMO_CUSTODY = "written for the Siteline demonstration case (fictional material)"
@@ -405,6 +408,14 @@ def build_demo(folder: Path, key_file: Path | None = None, replace: bool = False
             "problems": [str(problem) for problem in report.problems],
         },
     }
+
+
+def add_demo_login(case: Case) -> tuple[str, str]:
+    """An owner account for showing the demo in the workbench, with a new random password
+    (printed once by `siteline demo`, stored only as its argon2 hash)."""
+    password = secrets.token_urlsafe(12)
+    accounts.add_account(case, DEMO_LOGIN, "owner", password)
+    return DEMO_LOGIN, password
 
 
 def _clear_folder(folder: Path, replace: bool) -> None:
