@@ -87,7 +87,7 @@ def confirm_proposal(
             },
         )
         result = {"proposal": _shown(transaction, decided), "incident": incident, "links": links}
-    return _with_findings(case, result)
+    return refresh_noting_failure(case, result)
 
 
 def reject_proposal(case: Case, proposal_id: int, reason: str) -> dict:
@@ -118,7 +118,7 @@ def merge_proposals(case: Case, proposal_ids: list[int], into_incident: int | No
             result = _merge_into(case, transaction, rows, members, into_incident)
         else:
             result = _merge(case, transaction, rows, members)
-    return _with_findings(case, result) if into_incident is not None else result
+    return refresh_noting_failure(case, result) if into_incident is not None else result
 
 
 def split_proposal(case: Case, proposal_id: int, items: list[int]) -> dict:
@@ -338,7 +338,3 @@ def _insert_shaped(case, transaction, site, members, incident_id, note: str) -> 
         "proposal",
         {**values, "status": "proposed", "decided_by": case.actor, "decision_note": note},
     )
-
-
-def _with_findings(case: Case, result: dict) -> dict:
-    return refresh_noting_failure(case, result)
